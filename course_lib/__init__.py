@@ -1,0 +1,28 @@
+"""Plumbing for the pg-sqlmodel-course notebooks.
+
+It decides which PostgreSQL server the course uses, gives each notebook a fresh
+database, keeps outputs deterministic, counts queries and checks exercises.
+It never hides the lesson: notebooks write ``create_engine(...)`` and
+``select(...)`` themselves.
+"""
+
+from course_lib.databases import NotebookDatabase, notebook_database
+from course_lib.display import setup_sql_magic, show_sql
+from course_lib.errors import CourseSetupError
+from course_lib.exercises import Hint, check
+from course_lib.queries import QueryCounter, count_queries
+from course_lib.server import CourseServer, current_server
+
+__all__ = [
+    "CourseServer",
+    "CourseSetupError",
+    "Hint",
+    "NotebookDatabase",
+    "QueryCounter",
+    "check",
+    "count_queries",
+    "current_server",
+    "notebook_database",
+    "setup_sql_magic",
+    "show_sql",
+]

@@ -1,0 +1,106 @@
+"""``python -m course_lib``: look at, reach and reset the course's PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from course_lib import embedded
+from course_lib.databases import course_databases, describe, drop_course_databases
+from course_lib.errors import CourseSetupError
+from course_lib.server import current_server
+from course_lib.urls import libpq_url, mask_url
+
+EXTENSIONS = ("pg_trgm", "unaccent", "vector")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    server = current_server()
+    print(f"server:    {server.description}")
+    if server.kind == "embedded":
+        print(f"data dir:  {embedded.data_directory()}")
+    with server.connect() as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        available = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM pg_available_extensions WHERE name = ANY(%s)", (list(EXTENSIONS),)
+            )
+        }
+    print(f"version:   PostgreSQL {version}")
+    print("extensions: " + ", ".join(f"{e} {'yes' if e in available else 'NO'}" for e in EXTENSIONS))
+    names = course_databases(server)
+    print(f"databases: {len(names)} notebook database(s)")
+    for name in names:
+        print(f"  {name}")
+    return 0
+
+
+def cmd_url(args: argparse.Namespace) -> int:
+    server = current_server()
+    url = describe(server, args.notebook).url if args.notebook else server.url
+    print(libpq_url(url) if args.show_password else mask_url(libpq_url(url)))
+    return 0
+
+
+def cmd_psql(args: argparse.Namespace) -> int:
+    server = current_server()
+    url = describe(server, args.notebook).url if args.notebook else server.url
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)  # not on the command line, where `ps` shows it
+    target = libpq_url(url._replace(password=None))
+    return subprocess.call([str(embedded.psql_executable()), target, *args.psql_args], env=env)
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    dropped = drop_course_databases()
+    print(f"dropped {len(dropped)} notebook database(s)")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    if os.environ.get("DATABASE_URL") or os.environ.get("COURSE_DB", "").lower() == "docker":
+        print("Nothing to stop: the course uses DATABASE_URL or COURSE_DB=docker, not the embedded server.")
+        return 0
+    pgdata = embedded.data_directory()
+    if embedded.stop(pgdata):
+        print("stopped the embedded PostgreSQL")
+    else:
+        print("the embedded PostgreSQL was not running")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("status", help="which server, its version, the notebook databases").set_defaults(
+        func=cmd_status
+    )
+    url = commands.add_parser("url", help="the connection URL of the server or of a notebook's database")
+    url.add_argument("notebook", nargs="?", help="e.g. 03_relationships")
+    url.add_argument("--show-password", action="store_true", help="print the password too")
+    url.set_defaults(func=cmd_url)
+    psql = commands.add_parser("psql", help="open the bundled psql on the server or a notebook's database")
+    psql.add_argument("notebook", nargs="?", help="e.g. 03_relationships")
+    psql.set_defaults(func=cmd_psql)
+    commands.add_parser("reset", help="drop every notebook database").set_defaults(func=cmd_reset)
+    commands.add_parser("stop", help="stop the embedded server").set_defaults(func=cmd_stop)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    psql_args: list[str] = []
+    if argv[:1] == ["psql"]:  # psql takes its own options: `psql 03_relationships -c '\\dt'`
+        split = 2 if len(argv) > 1 and not argv[1].startswith("-") else 1
+        argv, psql_args = argv[:split], argv[split:]
+    args = build_parser().parse_args(argv)
+    args.psql_args = psql_args
+    try:
+        return args.func(args)
+    except CourseSetupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

