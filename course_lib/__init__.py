@@ -7,7 +7,7 @@ It never hides the lesson: notebooks write ``create_engine(...)`` and
 """
 
 from course_lib.databases import NotebookDatabase, notebook_database
-from course_lib.display import setup_sql_magic, show_sql
+from course_lib.display import expect_error, setup_sql_magic, show_sql
 from course_lib.errors import CourseSetupError
 from course_lib.exercises import Hint, check
 from course_lib.queries import QueryCounter, count_queries
@@ -22,6 +22,7 @@ __all__ = [
     "check",
     "count_queries",
     "current_server",
+    "expect_error",
     "notebook_database",
     "setup_sql_magic",
     "show_sql",

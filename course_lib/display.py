@@ -85,3 +85,34 @@ def show_sql(engine: Engine | AsyncEngine, params: bool = True) -> Iterator[None
     finally:
         for name, listener in listeners:
             event.remove(sync_engine, name, listener)
+
+
+@contextmanager
+def expect_error(*expected: type[BaseException], full: bool = False) -> Iterator[None]:
+    """Run a block that must fail; print the error the way a learner should read it.
+
+    The pitfall cells use it: the failing case really runs, the notebook goes on,
+    and the output holds the error's type and message but no traceback (whose
+    file paths differ from machine to machine).  If nothing is raised, or an
+    unexpected error is, the cell fails: the pitfall's claim is checked.
+    """
+    try:
+        yield
+    except expected as error:
+        print(format_error(error, full=full))
+    else:
+        names = " or ".join(e.__name__ for e in expected)
+        raise AssertionError(f"expected {names}, but the block ran without an error")
+
+
+def format_error(error: BaseException, full: bool = False) -> str:
+    """``Type: message``, cut before SQLAlchemy's ``[SQL: ...]`` trailer unless ``full``."""
+    text = str(error).strip()
+    if not full:
+        kept = []
+        for line in text.splitlines():
+            if line.startswith(("[SQL:", "[parameters:", "(Background on this error")):
+                break
+            kept.append(line)
+        text = "\n".join(kept).strip()
+    return f"{type(error).__name__}: {text}"
