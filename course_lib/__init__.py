@@ -10,6 +10,7 @@ from course_lib.databases import NotebookDatabase, notebook_database
 from course_lib.display import expect_error, setup_sql_magic, show_sql
 from course_lib.errors import CourseSetupError
 from course_lib.exercises import Hint, check
+from course_lib.extensions import require_extensions
 from course_lib.queries import QueryCounter, count_queries
 from course_lib.server import CourseServer, current_server
 
@@ -24,6 +25,7 @@ __all__ = [
     "current_server",
     "expect_error",
     "notebook_database",
+    "require_extensions",
     "setup_sql_magic",
     "show_sql",
 ]

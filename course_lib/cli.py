@@ -10,7 +10,7 @@ import sys
 from course_lib import embedded
 from course_lib.databases import course_databases, describe, drop_course_databases
 from course_lib.errors import CourseSetupError
-from course_lib.server import current_server
+from course_lib.server import checkout_root, current_server
 from course_lib.urls import libpq_url, mask_url
 
 EXTENSIONS = ("pg_trgm", "unaccent", "vector")
@@ -20,7 +20,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     server = current_server()
     print(f"server:    {server.description}")
     if server.kind == "embedded":
-        print(f"data dir:  {embedded.data_directory()}")
+        pgdata = embedded.data_directory()
+        home = checkout_root()
+        shown = pgdata.relative_to(home) if pgdata.is_relative_to(home) else pgdata
+        print(f"data dir:  {shown}")
     with server.connect() as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
         available = {
