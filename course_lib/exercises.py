@@ -70,8 +70,7 @@ def run_check(exercise_id: str, *args: Any, **kwargs: Any) -> tuple[bool, str]:
     return True, "passed." + (f" {note}" if note else "")
 
 
-def check(exercise_id: str, *args: Any, **kwargs: Any) -> bool:
-    """Check an answer and print the verdict; returns True when it passed."""
+def check(exercise_id: str, *args: Any, **kwargs: Any) -> None:
+    """Check an answer and print the verdict (``run_check`` returns it instead)."""
     passed, message = run_check(exercise_id, *args, **kwargs)
     print(f"{PASS if passed else FAIL} {exercise_id}: {message}")
-    return passed
