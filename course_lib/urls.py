@@ -41,7 +41,7 @@ def parse_database_url(raw: str, *, setting: str = "DATABASE_URL") -> URL:
     example = "postgresql://USER:PASSWORD@HOST:5432/DBNAME"
     try:
         url = make_url(raw.strip())
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise CourseSetupError(
             f"{setting} is not a valid database URL: {mask_text(raw)!r}. "
             f"Use the form {example} (add ?sslmode=require for a managed "
@@ -56,6 +56,12 @@ def parse_database_url(raw: str, *, setting: str = "DATABASE_URL") -> URL:
         )
     if url.port is not None and not 0 < url.port < 65536:
         raise CourseSetupError(f"{setting} has an invalid port {url.port}: {mask_url(url)}.")
+    if url.host and "@" in url.host:
+        # An unencoded '@' in the password: the rest of the password would be read as the host.
+        raise CourseSetupError(
+            f"{setting} is not a valid database URL: its host part contains '@'. A password "
+            "that contains '@', ':' or '/' must be percent-encoded ('@' is written %40)."
+        )
     return url.set(drivername="postgresql+psycopg")
 
 
@@ -73,7 +79,7 @@ def asyncpg_url(url: URL) -> URL:
     """SQLAlchemy URL for the asyncpg driver: libpq-only query keys translated or dropped."""
     query = {k: v for k, v in url.query.items() if k not in _LIBPQ_ONLY}
     sslmode = url.query.get("sslmode")
-    if sslmode and sslmode != "disable":
+    if sslmode:  # asyncpg's ssl keyword takes libpq's sslmode values, 'disable' included
         query["ssl"] = sslmode
     return url.set(drivername="postgresql+asyncpg", query=query)
 
@@ -105,7 +111,8 @@ def mask_text(text: str, password: str | None = None) -> str:
     """Mask anything that looks like a password in ``text`` (URLs, key=value pairs)."""
     if password:
         text = text.replace(password, MASK)
-    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", rf"\g<1>{MASK}@", text)
+    # Greedy up to the last '@': a password with an unencoded '@' is masked whole.
+    text = re.sub(r"(://[^:/@\s]*:)\S*@", rf"\g<1>{MASK}@", text)
     return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", rf"\g<1>{MASK}", text, flags=re.IGNORECASE)
 
 

@@ -1,0 +1,211 @@
+"""Fixtures for the course_lib tests.
+
+- ``embedded``: the course's default server (the shared embedded PostgreSQL),
+  with the settings that choose another one removed for the test.
+- ``scratch_database``: a notebook database name unique to this test run, dropped afterwards.
+- ``private_pgdata``: an embedded server data directory of the test's own, for tests
+  that stop, reset or break a server (never the checkout's shared ``.pgdata``).
+- ``external_server``: a real second PostgreSQL (Debian's, found under
+  ``/usr/lib/postgresql/*/bin``) on a free 127.0.0.1 port with scram-sha-256
+  password authentication, for the ``DATABASE_URL`` path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import psycopg
+import pytest
+from psycopg import sql
+
+from helpers import COURSE_SETTINGS, free_port, short_tempdir, unique_name
+
+
+@pytest.fixture
+def embedded(monkeypatch):
+    """The shared embedded server, whatever the environment of the test run says."""
+    for name in COURSE_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    from course_lib.server import current_server
+
+    server = current_server()
+    assert server.kind == "embedded"
+    return server
+
+
+@pytest.fixture
+def scratch_name(embedded) -> Iterator[str]:
+    """A notebook name unique to this process; its database is dropped after the test."""
+    names: list[str] = []
+
+    def make(label: str) -> str:
+        names.append(unique_name(label))
+        return names[-1]
+
+    yield make
+    with embedded.connect() as conn:
+        for name in names:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier("course_" + name))
+            )
+
+
+def postgres_processes_for(pgdata: Path) -> list[psutil.Process]:
+    """Server processes started on ``pgdata`` (a clean stop leaves none)."""
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if process.info["name"] == "postgres" and str(pgdata) in " ".join(process.info["cmdline"] or []):
+                found.append(process)
+    return found
+
+
+@pytest.fixture
+def private_pgdata() -> Iterator[Path]:
+    """A data directory of this test's own; its server is stopped and removed afterwards."""
+    folder = short_tempdir("cl_pg")
+    pgdata = folder / "pgdata"
+    yield pgdata
+    from course_lib import embedded as embedded_module
+
+    if (pgdata / "PG_VERSION").exists():
+        with contextlib.suppress(Exception):
+            embedded_module.stop(pgdata)
+    for process in postgres_processes_for(pgdata):
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- the external server ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExternalServer:
+    """A second PostgreSQL on 127.0.0.1 with password authentication."""
+
+    port: int
+    version: str
+    superuser_password: str = field(repr=False)
+    learner_password: str = field(repr=False)  # role "learner": LOGIN CREATEDB
+    limited_password: str = field(repr=False)  # role "limited": LOGIN, no CREATEDB
+
+    def url(self, user: str = "learner", password: str | None = None, database: str = "postgres") -> str:
+        if password is None:
+            password = {
+                "postgres": self.superuser_password,
+                "learner": self.learner_password,
+                "limited": self.limited_password,
+            }[user]
+        return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}"
+
+
+def _postgres_bin_dir() -> Path | None:
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        path = Path(candidate)
+        if (path / "initdb").exists() and (path / "pg_ctl").exists():
+            return path
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("pg_ctl"):
+        return Path(initdb).resolve().parent
+    return None
+
+
+@pytest.fixture(scope="session")
+def external_server() -> Iterator[ExternalServer]:
+    bin_dir = _postgres_bin_dir()
+    if bin_dir is None:
+        pytest.skip("no system PostgreSQL server binaries (initdb, pg_ctl) on this machine")
+    user: str | None = None
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        try:
+            owner = pwd.getpwnam("embedded_postgres")
+        except KeyError:
+            pytest.skip("running as root and no 'embedded_postgres' system user to run PostgreSQL as")
+        user = owner.pw_name
+    folder = short_tempdir("cl_ext")
+    data = folder / "data"
+    passwords = {name: "pw" + secrets.token_hex(8) for name in ("postgres", "learner", "limited")}
+    pwfile = folder / "superuser_password"
+    pwfile.write_text(passwords["postgres"] + "\n")
+    if user is not None:
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        os.chown(pwfile, owner.pw_uid, owner.pw_gid)
+    port = free_port()
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(bin_dir / args[0]), *args[1:]],
+            user=user,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+    started = False
+    try:
+        run(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            f"--pwfile={pwfile}",
+            "--auth-local=scram-sha-256",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+            "--no-sync",
+        )
+        pwfile.unlink()
+        run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(folder / "log"),
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off",
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+        started = True
+        with psycopg.connect(
+            f"postgresql://postgres:{passwords['postgres']}@127.0.0.1:{port}/postgres", autocommit=True
+        ) as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]
+            for role, extra in (("learner", sql.SQL("CREATEDB")), ("limited", sql.SQL(""))):
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN {} PASSWORD {}").format(
+                        sql.Identifier(role), extra, sql.Literal(passwords[role])
+                    )
+                )
+        yield ExternalServer(
+            port=port,
+            version=version,
+            superuser_password=passwords["postgres"],
+            learner_password=passwords["learner"],
+            limited_password=passwords["limited"],
+        )
+    except subprocess.CalledProcessError as error:
+        log = folder / "log"
+        detail = log.read_text() if log.exists() else ""
+        pytest.fail(f"could not start the external PostgreSQL: {error.stderr}\n{detail}")
+    finally:
+        if started:
+            with contextlib.suppress(subprocess.SubprocessError):
+                run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)

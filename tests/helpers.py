@@ -1,0 +1,65 @@
+"""Shared helpers for the course_lib tests: controlled environments and subprocesses."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+# Settings that choose the server: removed from every subprocess unless a test sets them.
+COURSE_SETTINGS = ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA", "COURSE_DOCKER_IMAGE", "COURSE_CONNECT_TIMEOUT")
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """``os.environ`` without the course's settings, plus ``overrides``."""
+    env = {k: v for k, v in os.environ.items() if k not in COURSE_SETTINGS}
+    env.update(overrides)
+    return env
+
+
+def run_python(code: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter from the checkout, with a controlled environment."""
+    return subprocess.run(
+        [PYTHON, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def run_cli(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m course_lib ARGS`` with a controlled environment."""
+    return subprocess.run(
+        [PYTHON, "-m", "course_lib", *args],
+        cwd=ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (closed right after it is found)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def short_tempdir(prefix: str) -> Path:
+    """A temporary folder with a short path (Unix socket paths are limited to ~100 bytes)."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+
+
+def unique_name(label: str) -> str:
+    """A notebook name no other test run on the shared server uses at the same time."""
+    return f"zz_t{os.getpid()}_{label}"
