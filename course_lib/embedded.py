@@ -83,10 +83,16 @@ def forget_dead_handles(pgdata: Path) -> list[int]:
 
 
 def _remove_stale_pid_file(pgdata: Path) -> None:
-    """A ``postmaster.pid`` left by a crash, whose pid is gone or now another program's."""
-    pid_file = pgdata / "postmaster.pid"
-    if pid_file.exists() and postmaster_pid(pgdata) is None:
-        pid_file.unlink(missing_ok=True)
+    """Lock files left by a crash (``kill -9``), whose pid is gone, a zombie or another program's.
+
+    PostgreSQL refuses to start while ``postmaster.pid`` or the socket's
+    ``.s.PGSQL.5432.lock`` names a live process, and a killed server stays a
+    zombie until its parent reaps it.
+    """
+    if postmaster_pid(pgdata) is not None:
+        return
+    for lock_file in (pgdata / "postmaster.pid", *pgdata.glob(".s.PGSQL.*.lock")):
+        lock_file.unlink(missing_ok=True)
 
 
 def postmaster_pid(pgdata: Path) -> int | None:
@@ -98,7 +104,8 @@ def postmaster_pid(pgdata: Path) -> int | None:
         return None
     try:
         process = psutil.Process(pid)
-        if process.name() == "postgres" and str(pgdata) in " ".join(process.cmdline()):
+        alive = process.status() != psutil.STATUS_ZOMBIE
+        if alive and process.name() == "postgres" and str(pgdata) in " ".join(process.cmdline()):
             return pid
     except psutil.Error:
         pass

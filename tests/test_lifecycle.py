@@ -1,0 +1,216 @@
+"""The embedded server's life: crash recovery, clean exit, sharing, isolation, privacy.
+
+Every test here runs its own server in a private COURSE_PGDATA, because it stops,
+kills or breaks it; the checkout's shared server is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import psycopg
+import pytest
+
+from course_lib import embedded
+
+HOLD = """
+import sys, time, psycopg
+from course_lib import notebook_database
+db = notebook_database(sys.argv[1])
+with psycopg.connect(db.libpq_url, autocommit=True) as conn:
+    conn.execute("CREATE TABLE kept (value text)")
+    conn.execute("INSERT INTO kept VALUES ('still here')")
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+READ_KEPT = """
+import sys, psycopg
+from course_lib.databases import describe
+from course_lib.server import current_server
+db = describe(current_server(), sys.argv[1])
+with psycopg.connect(db.libpq_url) as conn:
+    print(conn.execute("SELECT value FROM kept").fetchone()[0])
+"""
+
+
+def server_processes(pgdata: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if process.info["name"] == "postgres" and str(pgdata) in cmdline:
+            found.append(process)
+    return found
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+@pytest.fixture
+def pgdata(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "pgdata"
+    yield path
+    embedded.stop(path)
+
+
+def env_for(pgdata: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB")}
+    env["COURSE_PGDATA"] = str(pgdata)
+    return env
+
+
+def run_python(code: str, pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], env=env_for(pgdata), capture_output=True, text=True, timeout=60
+    )
+
+
+def start_holder(pgdata: Path, notebook: str) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, notebook], env=env_for(pgdata), stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def cli(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "course_lib", *args],
+        env=env_for(pgdata),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_server_killed_with_sigkill_recovers_with_data_intact(pgdata: Path) -> None:
+    holder = start_holder(pgdata, "keep")
+    try:
+        postmaster = embedded.postmaster_pid(pgdata)
+        assert postmaster is not None
+        os.kill(postmaster, signal.SIGKILL)
+        assert wait_until(lambda: embedded.postmaster_pid(pgdata) is None, 10)
+
+        status = cli(pgdata, "status")
+        assert status.returncode == 0, status.stderr
+        assert "PostgreSQL 18" in status.stdout
+        assert "course_keep" in status.stdout
+        assert run_python(READ_KEPT, pgdata, "keep").stdout.strip() == "still here"
+    finally:
+        holder.kill()
+
+
+def test_stale_postmaster_pid_is_ignored(pgdata: Path) -> None:
+    holder = start_holder(pgdata, "keep")
+    holder.kill()
+    holder.wait()
+    assert embedded.stop(pgdata)
+    # A crash left postmaster.pid behind, and its pid now belongs to another program.
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        pid_file = pgdata / "postmaster.pid"
+        pid_file.write_text(f"{other.pid}\n{pgdata}\n0\n5432\n{pgdata}\n\n0 0\nready\n")
+        result = run_python(READ_KEPT, pgdata, "keep")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "still here"
+    finally:
+        other.kill()
+
+
+def test_stop_leaves_no_server_process(pgdata: Path) -> None:
+    holder = start_holder(pgdata, "keep")
+    try:
+        assert server_processes(pgdata)
+        result = cli(pgdata, "stop")
+        assert result.returncode == 0
+        assert "stopped" in result.stdout
+        assert wait_until(lambda: not server_processes(pgdata), 10)
+    finally:
+        holder.kill()
+    assert "not running" in cli(pgdata, "stop").stdout
+
+
+def test_server_stops_by_itself_after_its_last_user_is_killed(pgdata: Path) -> None:
+    holder = start_holder(pgdata, "keep")
+    assert server_processes(pgdata)
+    holder.send_signal(signal.SIGKILL)  # like a kernel killed on restart: no exit handlers run
+    holder.wait()
+    assert wait_until(lambda: not server_processes(pgdata), embedded.GRACE_SECONDS + 10)
+
+
+def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path) -> None:
+    long_lived = start_holder(pgdata, "long_lived")
+    try:
+        postmaster = embedded.postmaster_pid(pgdata)
+        short_lived = start_holder(pgdata, "short_lived")
+        short_lived.terminate()  # a normal exit: its exit handlers run
+        short_lived.wait()
+        time.sleep(embedded.GRACE_SECONDS + 1)
+        assert embedded.postmaster_pid(pgdata) == postmaster
+        assert run_python(READ_KEPT, pgdata, "long_lived").stdout.strip() == "still here"
+    finally:
+        long_lived.kill()
+
+
+def test_two_checkouts_get_two_servers(tmp_path: Path) -> None:
+    first, second = tmp_path / "checkout_a" / ".pgdata", tmp_path / "checkout_b" / ".pgdata"
+    holders = [start_holder(first, "same_name"), start_holder(second, "same_name")]
+    try:
+        first_pid, second_pid = embedded.postmaster_pid(first), embedded.postmaster_pid(second)
+        assert first_pid and second_pid and first_pid != second_pid
+        write = READ_KEPT.replace(
+            'print(conn.execute("SELECT value FROM kept").fetchone()[0])',
+            'conn.execute("UPDATE kept SET value = %s", (sys.argv[2],)); conn.commit()',
+        )
+        assert run_python(write, first, "same_name", "written in A").returncode == 0
+        assert run_python(READ_KEPT, first, "same_name").stdout.strip() == "written in A"
+        assert run_python(READ_KEPT, second, "same_name").stdout.strip() == "still here"
+    finally:
+        for holder in holders:
+            holder.kill()
+        embedded.stop(first)
+        embedded.stop(second)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to run a command as another OS user"
+)
+def test_another_os_user_cannot_connect(pgdata: Path) -> None:
+    holder = start_holder(pgdata, "private")
+    try:
+        name = "course_intruder"
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            subprocess.run(["useradd", "--no-create-home", name], check=True)
+        psql = str(embedded.psql_executable())
+        result = subprocess.run(
+            [psql, "-h", str(pgdata), "-U", "postgres", "-d", "course_private", "-c", "SELECT 1"],
+            user=name,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd="/",
+        )
+        assert result.returncode != 0
+        assert "Permission denied" in result.stderr or "No such file" in result.stderr
+        # The owner (here: root, as the course runs) can.
+        with psycopg.connect(f"host={pgdata} user=postgres dbname=course_private") as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        holder.kill()
