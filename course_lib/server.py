@@ -144,7 +144,11 @@ def explain_connect_error(server: CourseServer, url: URL, error: Exception) -> s
     """A one-paragraph explanation of a failed connection: what happened, what to do."""
     detail = mask_text(str(error).strip(), url.password if isinstance(url.password, str) else None)
     last_line = detail.splitlines()[-1] if detail else type(error).__name__
-    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    socket_dir = url.query.get("host")
+    if not url.host and isinstance(socket_dir, str) and socket_dir.startswith("/"):
+        where = "the local Unix socket"  # not "localhost:5432", and no machine path
+    else:
+        where = f"{url.host or 'localhost'}:{url.port or 5432}"
     setting = server.setting
     lowered = detail.lower()
     if "password authentication failed" in lowered or "no password supplied" in lowered:

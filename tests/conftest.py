@@ -26,9 +26,8 @@ from pathlib import Path
 import psutil
 import psycopg
 import pytest
-from psycopg import sql
-
 from helpers import COURSE_SETTINGS, free_port, short_tempdir, unique_name
+from psycopg import sql
 
 
 @pytest.fixture

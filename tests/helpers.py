@@ -14,7 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 # Settings that choose the server: removed from every subprocess unless a test sets them.
-COURSE_SETTINGS = ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA", "COURSE_DOCKER_IMAGE", "COURSE_CONNECT_TIMEOUT")
+COURSE_SETTINGS = (
+    "DATABASE_URL",
+    "COURSE_DB",
+    "COURSE_PGDATA",
+    "COURSE_DOCKER_IMAGE",
+    "COURSE_CONNECT_TIMEOUT",
+)
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
