@@ -113,6 +113,8 @@ def mask_text(text: str, password: str | None = None) -> str:
         text = text.replace(password, MASK)
     # Greedy up to the last '@': a password with an unencoded '@' is masked whole.
     text = re.sub(r"(://[^:/@\s]*:)\S*@", rf"\g<1>{MASK}@", text)
+    # user:password@host without a well-formed scheme ("postgresql//alice:pw@host").
+    text = re.sub(r"""(^|[\s'"(/=])([^\s:/@'"]+:)[^\s@/]*@""", rf"\g<1>\g<2>{MASK}@", text)
     return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", rf"\g<1>{MASK}", text, flags=re.IGNORECASE)
 
 

@@ -129,10 +129,24 @@ def test_mask_url_hides_password_and_socket_folder():
         f"dsn: host=db.example user=alice password={SECRET} dbname=shop",
         f"dsn: host=db.example password = '{SECRET}' dbname=shop",
         f"bad url postgresql://alice:{SECRET}@x@db.example/shop here",
+        f"'postgresql//alice:{SECRET}@db.example/shop' (no colon after the scheme)",
+        f"alice:{SECRET}@db.example:5432/shop",
     ],
 )
 def test_mask_text_hides_passwords_in_free_text(text):
     assert SECRET not in mask_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://alice@db.example:5432/shop",
+        "postgresql://postgres@/course_00_setup?host=<socket dir>",
+        "Error: write to alice@example.org",
+    ],
+)
+def test_mask_text_leaves_text_without_passwords_alone(text):
+    assert mask_text(text) == text
 
 
 def test_mask_text_hides_a_known_password_anywhere():
