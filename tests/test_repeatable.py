@@ -1,0 +1,88 @@
+"""Restart & Run All, twice in a row, gives the committed outputs both times.
+
+nbval (run on notebooks/) compares one fresh run with the committed outputs; this
+test runs each notebook twice more through nbclient on the same server, so a
+notebook that only works on an empty server, or leaves state that changes its
+second run, is caught.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SKIPPED_MIME = ("image/png", "image/jpeg", "image/svg+xml", "application/vnd.jupyter.widget-view+json")
+
+
+def sanitizers() -> list[tuple[re.Pattern[str], str]]:
+    """The same replacements nbval applies (tests/sanitize.cfg)."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "tests" / "sanitize.cfg")
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
+SANITIZERS = sanitizers()
+
+
+def sanitize(text: str) -> str:
+    for pattern, replacement in SANITIZERS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def ignored(cell: dict) -> bool:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return "NBVAL_IGNORE_OUTPUT" in "".join(cell["source"]) or "nbval-ignore-output" in tags
+
+
+def comparable_outputs(notebook: dict) -> list[list[str]]:
+    """Per code cell, its outputs as text, the way nbval compares them."""
+    cells = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        if ignored(cell):
+            cells.append(["<ignored>"])
+            continue
+        streams: dict[str, str] = {}
+        rendered = []
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "stream":
+                streams[output["name"]] = streams.get(output["name"], "") + "".join(output["text"])
+            elif output["output_type"] in ("execute_result", "display_data"):
+                for mime, value in sorted(output["data"].items()):
+                    if mime not in SKIPPED_MIME:
+                        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+                        rendered.append(f"{mime}: {sanitize(''.join(text))}")
+            elif output["output_type"] == "error":
+                rendered.append(f"error: {output['ename']}: {sanitize(output['evalue'])}")
+        cells.append([f"{name}: {sanitize(text)}" for name, text in sorted(streams.items())] + rendered)
+    return cells
+
+
+def execute(path: Path) -> dict:
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    return json.loads(nbformat.writes(notebook))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_two_runs_in_a_row_give_the_committed_outputs(path: Path) -> None:
+    committed = comparable_outputs(json.loads(path.read_text()))
+    for run in (1, 2):
+        fresh = comparable_outputs(execute(path))
+        differing = [n for n, (a, b) in enumerate(zip(committed, fresh, strict=True), start=1) if a != b]
+        assert not differing, (
+            f"run {run}: code cells {differing} differ from the committed outputs; first one:\n"
+            f"committed: {committed[differing[0] - 1]}\nfresh:     {fresh[differing[0] - 1]}"
+        )
