@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from course_lib import embedded
 from course_lib.databases import course_databases, describe, drop_course_databases
@@ -76,6 +77,14 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_html(args: argparse.Namespace) -> int:
+    from course_lib.site import build_site
+
+    pages = build_site(Path(args.output) if args.output else None)
+    print(f"wrote {len(pages)} pages; open {pages[0]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     psql.set_defaults(func=cmd_psql)
     commands.add_parser("reset", help="drop every notebook database").set_defaults(func=cmd_reset)
     commands.add_parser("stop", help="stop the embedded server").set_defaults(func=cmd_stop)
+    site = commands.add_parser("html", help="render every notebook, outputs and plots included, to HTML")
+    site.add_argument("--output", help="folder to write (default: site/ in the course folder)")
+    site.set_defaults(func=cmd_html)
     return parser
 
 
