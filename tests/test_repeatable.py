@@ -3,7 +3,8 @@
 nbval (run on notebooks/) compares one fresh run with the committed outputs; this
 test runs each notebook twice more through nbclient on the same server, so a
 notebook that only works on an empty server, or leaves state that changes its
-second run, is caught.
+second run, is caught. It uses a server of its own (a private COURSE_PGDATA):
+nbval may be running the same notebook on the shared server at the same time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from course_lib import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -74,6 +77,17 @@ def execute(path: Path) -> dict:
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     ).execute()
     return json.loads(nbformat.writes(notebook))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_server(tmp_path_factory: pytest.TempPathFactory):
+    pgdata = tmp_path_factory.mktemp("repeatable") / "pgdata"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_PGDATA", str(pgdata))  # kernels inherit it
+        patch.delenv("DATABASE_URL", raising=False)
+        patch.delenv("COURSE_DB", raising=False)
+        yield pgdata
+    embedded.stop(pgdata)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
