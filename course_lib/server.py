@@ -12,6 +12,7 @@ The answer, in this order:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import warnings
@@ -105,7 +106,19 @@ def docker_engine_problem() -> str | None:
         client.ping()
         client.close()
     except Exception as error:  # the docker SDK raises many kinds; all mean "no engine"
-        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        # The SDK nests the cause in args (DockerException > ConnectionError > ... >
+        # FileNotFoundError): name the innermost one, e.g. "FileNotFoundError: No such file".
+        cause: BaseException = error
+        while True:
+            inner = next((a for a in getattr(cause, "args", ()) if isinstance(a, BaseException)), None)
+            inner = inner or cause.__cause__
+            if inner is None:
+                break
+            cause = inner
+        text = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+        first_line = text.splitlines()[0] if text else ""
+        where = os.environ.get("DOCKER_HOST") or "the default Docker socket"
+        return f"{where}: {type(cause).__name__}: {first_line}".rstrip(": ")
     return None
 
 
@@ -113,8 +126,8 @@ def _start_container(image: str) -> URL:
     problem = docker_engine_problem()
     if problem is not None:
         raise CourseSetupError(
-            f"COURSE_DB=docker needs a running Docker engine, and none answered ({problem}). "
-            "Start Docker (Docker Desktop, or `sudo systemctl start docker`) and try again, "
+            f"COURSE_DB=docker needs a running Docker engine, and none answered ({problem}): "
+            "start Docker (Docker Desktop, or `sudo systemctl start docker`) and try again, "
             "or unset COURSE_DB to use the embedded PostgreSQL, which needs no Docker."
         )
     with warnings.catch_warnings():
@@ -131,6 +144,8 @@ def _start_container(image: str) -> URL:
     try:
         container.start()
     except Exception as error:
+        with contextlib.suppress(Exception):
+            container.stop()  # a container that was created but never got ready: no leftovers
         raise CourseSetupError(
             f"COURSE_DB=docker could not start a container from image {image!r}: "
             f"{mask_text(str(error))}. Set COURSE_DOCKER_IMAGE to an image your engine has "
