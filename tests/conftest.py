@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
 import secrets
@@ -26,7 +25,14 @@ from pathlib import Path
 import psutil
 import psycopg
 import pytest
-from helpers import COURSE_SETTINGS, free_port, short_tempdir, unique_name
+from helpers import (
+    COURSE_SETTINGS,
+    free_port,
+    postgres_bin_dir,
+    postgres_processes_for,
+    short_tempdir,
+    unique_name,
+)
 from psycopg import sql
 
 
@@ -57,16 +63,6 @@ def scratch_name(embedded) -> Iterator[str]:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier("course_" + name))
             )
-
-
-def postgres_processes_for(pgdata: Path) -> list[psutil.Process]:
-    """Server processes started on ``pgdata`` (a clean stop leaves none)."""
-    found = []
-    for process in psutil.process_iter(["name", "cmdline"]):
-        with contextlib.suppress(psutil.Error):
-            if process.info["name"] == "postgres" and str(pgdata) in " ".join(process.info["cmdline"] or []):
-                found.append(process)
-    return found
 
 
 @pytest.fixture
@@ -109,20 +105,9 @@ class ExternalServer:
         return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}"
 
 
-def _postgres_bin_dir() -> Path | None:
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        path = Path(candidate)
-        if (path / "initdb").exists() and (path / "pg_ctl").exists():
-            return path
-    initdb = shutil.which("initdb")
-    if initdb and shutil.which("pg_ctl"):
-        return Path(initdb).resolve().parent
-    return None
-
-
 @pytest.fixture(scope="session")
 def external_server() -> Iterator[ExternalServer]:
-    bin_dir = _postgres_bin_dir()
+    bin_dir = postgres_bin_dir()
     if bin_dir is None:
         pytest.skip("no system PostgreSQL server binaries (initdb, pg_ctl) on this machine")
     user: str | None = None

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -69,3 +74,25 @@ def short_tempdir(prefix: str) -> Path:
 def unique_name(label: str) -> str:
     """A notebook name no other test run on the shared server uses at the same time."""
     return f"zz_t{os.getpid()}_{label}"
+
+
+def postgres_processes_for(pgdata: Path) -> list[psutil.Process]:
+    """Server processes started on ``pgdata`` (a clean stop leaves none)."""
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if process.info["name"] == "postgres" and str(pgdata) in " ".join(process.info["cmdline"] or []):
+                found.append(process)
+    return found
+
+
+def postgres_bin_dir() -> Path | None:
+    """Where the system PostgreSQL server binaries are (Debian: /usr/lib/postgresql/N/bin), or None."""
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        path = Path(candidate)
+        if (path / "initdb").exists() and (path / "pg_ctl").exists():
+            return path
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("pg_ctl"):
+        return Path(initdb).resolve().parent
+    return None

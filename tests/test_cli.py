@@ -9,8 +9,7 @@ from __future__ import annotations
 import subprocess
 import textwrap
 
-from conftest import postgres_processes_for
-from helpers import PYTHON, ROOT, clean_env, run_cli, run_python
+from helpers import PYTHON, ROOT, clean_env, postgres_processes_for, run_cli, run_python
 
 from course_lib import notebook_database
 
