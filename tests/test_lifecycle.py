@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,8 +63,17 @@ def wait_until(condition, timeout: float) -> bool:
 
 
 @pytest.fixture
-def pgdata(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "pgdata"
+def base() -> Iterator[Path]:
+    # Not pytest's tmp_path: pytest makes its base folder private (0700) at each
+    # session start, which locks out the server's own OS user when run as root.
+    folder = Path(tempfile.mkdtemp(prefix="course-lifecycle-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pgdata(base: Path) -> Iterator[Path]:
+    path = base / "pgdata"
     yield path
     embedded.stop(path)
 
@@ -167,8 +178,8 @@ def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path)
         long_lived.kill()
 
 
-def test_two_checkouts_get_two_servers(tmp_path: Path) -> None:
-    first, second = tmp_path / "checkout_a" / ".pgdata", tmp_path / "checkout_b" / ".pgdata"
+def test_two_checkouts_get_two_servers(base: Path) -> None:
+    first, second = base / "checkout_a" / ".pgdata", base / "checkout_b" / ".pgdata"
     holders = [start_holder(first, "same_name"), start_holder(second, "same_name")]
     try:
         first_pid, second_pid = embedded.postmaster_pid(first), embedded.postmaster_pid(second)

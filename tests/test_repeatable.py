@@ -12,6 +12,8 @@ from __future__ import annotations
 import configparser
 import json
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -80,14 +82,18 @@ def execute(path: Path) -> dict:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def private_server(tmp_path_factory: pytest.TempPathFactory):
-    pgdata = tmp_path_factory.mktemp("repeatable") / "pgdata"
+def private_server():
+    # Not under pytest's tmp_path: pytest makes its base folder private (0700) at
+    # each session start, which locks out the server's own OS user when run as root.
+    base = Path(tempfile.mkdtemp(prefix="course-repeatable-"))
+    pgdata = base / "pgdata"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COURSE_PGDATA", str(pgdata))  # kernels inherit it
         patch.delenv("DATABASE_URL", raising=False)
         patch.delenv("COURSE_DB", raising=False)
         yield pgdata
     embedded.stop(pgdata)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
