@@ -1,0 +1,129 @@
+"""A real browser opens 00_setup in JupyterLab, runs every cell and reads the results.
+
+Headless Chromium from the system (Debian: chromium and chromium-driver), driven by
+Selenium; nothing downloads a browser. Skipped, with the reason, where they are absent.
+JupyterLab runs on a free localhost port with a token, on a copy of the notebook
+(autosave must not touch the committed one) and a private embedded server.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import nbformat
+import pytest
+
+from course_lib import embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="no Chromium and chromedriver on PATH (Debian: apt-get install chromium chromium-driver)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab() -> Iterator[str]:
+    folder = Path(tempfile.mkdtemp(prefix="course-browser-"))
+    # Outputs cleared: whatever the page shows afterwards, the browser's run produced.
+    notebook = nbformat.read(ROOT / "notebooks" / "00_setup.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(notebook, folder / "00_setup.ipynb")
+    port, token = free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB")}
+    env["COURSE_PGDATA"] = str(folder / "pgdata")
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+         f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.root_dir={folder}",
+         "--LabApp.expose_app_in_browser=True"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/status", params={"token": token}, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("JupyterLab did not start within 60 s")
+        yield f"{base}/lab/tree/00_setup.ipynb?token={token}"
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
+        embedded.stop(folder / "pgdata")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_run_all_cells_of_00_setup_in_a_real_browser(jupyterlab: str) -> None:
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1400,1000"):  # fmt: skip
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="course-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    try:
+        driver.set_script_timeout(120)
+        driver.get(jupyterlab)
+        # Wait for JupyterLab and the notebook's kernel, then run every cell.
+        driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            const wait = async () => {
+              while (!window.jupyterapp) { await new Promise(r => setTimeout(r, 200)); }
+              const app = window.jupyterapp;
+              await app.started; await app.restored;
+              let panel = null;
+              while (!(panel = app.shell.currentWidget) || !panel.sessionContext) {
+                await new Promise(r => setTimeout(r, 200));
+              }
+              await panel.context.ready; await panel.sessionContext.ready;
+              await app.commands.execute('notebook:run-all-cells');
+              done('ok');
+            };
+            wait().catch(e => done('error: ' + e));
+            """
+        )
+        deadline = time.monotonic() + 180
+        text = ""
+        while time.monotonic() < deadline:
+            text = driver.execute_script(
+                "return Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                ".map(e => e.innerText).join('\\n');"
+            )
+            if "nb00-unaccent: passed" in text:
+                break
+            time.sleep(0.5)
+        assert "PostgreSQL 18" in text
+        assert "✅ nb00-server-version: passed" in text
+        assert "✅ nb00-unaccent: passed" in text, text[-2000:]
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
