@@ -123,6 +123,12 @@ def docker_engine_problem() -> str | None:
 
 
 def _start_container(image: str) -> URL:
+    # A child of a process that started one (`!python -m course_lib psql 00_setup` in a
+    # notebook) uses that container: a container of its own would not hold the notebook's
+    # database. The URL (with its password) is passed in the environment, never printed.
+    inherited = os.environ.get("_COURSE_DOCKER_URL", "").strip()
+    if inherited:
+        return make_url(inherited)
     problem = docker_engine_problem()
     if problem is not None:
         raise CourseSetupError(
@@ -152,7 +158,9 @@ def _start_container(image: str) -> URL:
             "or can pull, or unset COURSE_DB to use the embedded PostgreSQL."
         ) from None
     atexit.register(container.stop)
-    return make_url(container.get_connection_url())
+    url = make_url(container.get_connection_url())
+    os.environ["_COURSE_DOCKER_URL"] = url.render_as_string(hide_password=False)
+    return url
 
 
 def explain_connect_error(server: CourseServer, url: URL, error: Exception) -> str:
