@@ -9,9 +9,11 @@ from __future__ import annotations
 import subprocess
 import textwrap
 
+import pytest
 from helpers import PYTHON, ROOT, clean_env, postgres_processes_for, run_cli, run_python
 
 from course_lib import notebook_database
+from course_lib.cli import main
 
 SECRET = "cli-Pa55-word"
 UNUSED_URL = f"postgresql://alice:{SECRET}@127.0.0.1:9/shop"  # url and stop do not connect
@@ -29,20 +31,22 @@ def test_status_on_the_embedded_server(embedded):
     assert result.stderr == ""
 
 
-def test_url_is_masked_and_hides_the_socket_folder(embedded):
-    server_url = run_cli("url")
-    notebook_url = run_cli("url", "03_relationships")
-    assert (server_url.returncode, notebook_url.returncode) == (0, 0)
-    assert server_url.stdout == "postgresql://postgres@/postgres?host=<socket dir>\n"
-    assert notebook_url.stdout == "postgresql://postgres@/course_03_relationships?host=<socket dir>\n"
+def test_url_is_masked_and_hides_the_socket_folder(embedded, capsys):
+    assert main(["url"]) == 0
+    assert main(["url", "03_relationships"]) == 0
+    assert capsys.readouterr().out == (
+        "postgresql://postgres@/postgres?host=<socket dir>\n"
+        "postgresql://postgres@/course_03_relationships?host=<socket dir>\n"
+    )
 
 
-def test_url_masks_a_password_unless_asked():
-    masked = run_cli("url", "00_setup", DATABASE_URL=UNUSED_URL)
-    assert masked.returncode == 0, masked.stderr
-    assert masked.stdout == "postgresql://alice:***@127.0.0.1:9/course_00_setup\n"
-    shown = run_cli("url", "--show-password", DATABASE_URL=UNUSED_URL)
-    assert shown.stdout == f"postgresql://alice:{SECRET}@127.0.0.1:9/shop\n"
+def test_url_masks_a_password_unless_asked(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_DB", raising=False)
+    monkeypatch.setenv("DATABASE_URL", UNUSED_URL)
+    assert main(["url", "00_setup"]) == 0
+    assert capsys.readouterr().out == "postgresql://alice:***@127.0.0.1:9/course_00_setup\n"
+    assert main(["url", "--show-password"]) == 0  # asked for explicitly
+    assert capsys.readouterr().out == f"postgresql://alice:{SECRET}@127.0.0.1:9/shop\n"
 
 
 def test_psql_runs_on_a_notebook_database(scratch_name):
@@ -61,38 +65,48 @@ def test_psql_passes_on_its_exit_code(embedded):
     assert 'column "no_such_column" does not exist' in result.stderr
 
 
-def test_bad_database_url_is_a_clear_error():
-    for command in (["status"], ["psql", "-c", "SELECT 1"]):
-        result = run_cli(*command, DATABASE_URL=f"mysql://alice:{SECRET}@db.example/shop")
-        assert result.returncode == 2, command
-        assert result.stdout == ""
-        assert result.stderr.startswith("error: DATABASE_URL must point at PostgreSQL")
-        assert "Traceback" not in result.stderr
-        assert SECRET not in result.stderr
-
-
-def test_unknown_course_db_is_a_clear_error():
-    result = run_cli("status", COURSE_DB="postgres")
+def test_bad_database_url_is_a_clear_error(monkeypatch, capsys):
+    result = run_cli("status", DATABASE_URL=f"mysql://alice:{SECRET}@db.example/shop")  # the real entry point
     assert result.returncode == 2
-    assert result.stderr.startswith("error: COURSE_DB='postgres' is not a choice the course knows.")
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: DATABASE_URL must point at PostgreSQL")
+    assert "Traceback" not in result.stderr and SECRET not in result.stderr
+
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://alice:{SECRET}@db.example:54x/shop")
+    for command in (["url"], ["psql", "-c", "SELECT 1"], ["reset"]):
+        assert main(command) == 2, command
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err.startswith("error: DATABASE_URL is not a valid database URL"), err
+        assert SECRET not in err
 
 
-def test_stop_leaves_a_database_url_server_alone():
-    result = run_cli("stop", DATABASE_URL=UNUSED_URL)
-    assert result.returncode == 0
-    assert result.stdout.startswith("Nothing to stop")
+def test_unknown_course_db_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("COURSE_DB", "postgres")
+    assert main(["status"]) == 2
+    assert capsys.readouterr().err.startswith("error: COURSE_DB='postgres' is not a choice the course knows.")
 
 
-def test_usage_errors_exit_2():
-    assert run_cli().returncode == 2
-    assert run_cli("frobnicate").returncode == 2
+def test_stop_leaves_a_database_url_server_alone(monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", UNUSED_URL)
+    assert main(["stop"]) == 0
+    assert capsys.readouterr().out.startswith("Nothing to stop")
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["url", "a", "b"]])
+def test_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.startswith("usage: python -m course_lib")
 
 
 HOLDER = """
     import sys
     from course_lib import current_server
-    current_server()
-    print("holding", flush=True)
+    with current_server().connect() as conn:
+        print(conn.execute("SHOW data_directory").fetchone()[0], flush=True)
     sys.stdin.read()  # until the test closes stdin
 """
 
@@ -109,7 +123,9 @@ def test_reset_and_stop_on_a_private_server(private_pgdata):
         text=True,
     )
     try:
-        assert holder.stdout.readline() == "holding\n"
+        # COURSE_PGDATA chose the data directory, and the server was made there (PostgreSQL 18).
+        assert holder.stdout.readline() == f"{private_pgdata}\n"
+        assert (private_pgdata / "PG_VERSION").read_text() == "18\n"
         made = run_python(
             """
             from course_lib import notebook_database
@@ -122,6 +138,7 @@ def test_reset_and_stop_on_a_private_server(private_pgdata):
 
         status = run_cli("status", **env)
         assert status.returncode == 0, status.stderr
+        assert f"data dir:  {private_pgdata}\n" in status.stdout
         assert "databases: 2 notebook database(s)\n  course_01_first\n  course_02_second\n" in status.stdout
 
         reset = run_cli("reset", **env)

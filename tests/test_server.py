@@ -46,49 +46,43 @@ def test_database_url_comes_first():
     assert "hunter2-secret" not in out
 
 
-def test_database_url_wins_over_course_db_docker():
-    # DOCKER_HOST points nowhere: had docker been tried, this would be an error.
-    out = which(DATABASE_URL=SOME_URL, COURSE_DB="docker", DOCKER_HOST="unix:///nonexistent.sock")
-    assert "kind: url" in out
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        # DOCKER_HOST points nowhere: had docker been tried, these would be errors.
+        ({"DATABASE_URL": SOME_URL, "COURSE_DB": "docker"}, "url"),
+        ({"DATABASE_URL": SOME_URL, "COURSE_DB": "podman"}, "url"),
+        ({"COURSE_DB": "embedded"}, "embedded"),
+        ({"COURSE_DB": " EMBEDDED "}, "embedded"),
+        ({"DATABASE_URL": "  "}, "embedded"),  # blank means unset
+        ({"COURSE_DB": ""}, "embedded"),
+    ],
+)
+def test_resolution_order(embedded, monkeypatch, env, expected):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    server = current_server()
+    assert server.kind == expected
+    if expected == "embedded":
+        assert server.url == embedded.url
+    else:
+        assert server.setting == "DATABASE_URL"
 
 
-def test_course_db_docker_comes_before_embedded():
+def test_course_db_docker_comes_before_embedded(embedded, monkeypatch):
+    monkeypatch.setenv("COURSE_DB", "docker")
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
     started = time.monotonic()
-    out = which(COURSE_DB="docker", DOCKER_HOST="unix:///nonexistent.sock")
-    assert time.monotonic() - started < 60  # no hang (the ping has a 3 s timeout)
-    assert out.startswith("error: COURSE_DB=docker needs a running Docker engine")
-
-
-@pytest.mark.parametrize("value", ["embedded", "EMBEDDED", " embedded "])
-def test_course_db_embedded_is_the_default_spelled_out(value):
-    assert "kind: embedded" in which(COURSE_DB=value)
+    with pytest.raises(CourseSetupError, match=r"^COURSE_DB=docker needs a running Docker engine"):
+        current_server()
+    assert time.monotonic() - started < 10  # no hang: the ping has a 3 s timeout
 
 
 def test_unknown_course_db_is_rejected():
     out = which(COURSE_DB="podman")
     assert out.startswith("error: COURSE_DB='podman' is not a choice the course knows.")
     assert "COURSE_DB=docker" in out and "DATABASE_URL" in out
-
-
-def test_blank_database_url_means_unset():
-    assert "kind: embedded" in which(DATABASE_URL="  ")
-
-
-def test_course_pgdata_chooses_the_data_directory(private_pgdata):
-    result = run_python(
-        """
-        from course_lib import current_server
-        with current_server().connect() as conn:
-            print(conn.execute("SHOW data_directory").fetchone()[0])
-            print(conn.execute("SHOW listen_addresses").fetchone()[0] or "<no TCP>")
-        """,
-        COURSE_PGDATA=str(private_pgdata),
-    )
-    assert result.returncode == 0, result.stderr
-    data_directory, listen = result.stdout.split("\n")[:2]
-    assert data_directory == str(private_pgdata)
-    assert listen == "<no TCP>"  # Unix socket only
-    assert (private_pgdata / "PG_VERSION").read_text().strip() == "18"
 
 
 def test_current_server_is_cached_per_environment(embedded, monkeypatch):
@@ -106,6 +100,7 @@ def test_embedded_server_is_postgresql_18_without_password(embedded):
     assert embedded.url.query["host"].startswith("/")
     with embedded.connect() as conn:
         assert conn.execute("SHOW server_version_num").fetchone()[0].startswith("18")
+        assert conn.execute("SHOW listen_addresses").fetchone()[0] == ""  # Unix socket only, no TCP
         assert conn.autocommit
         names = {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
     assert {"pg_trgm", "unaccent", "vector"} <= names
