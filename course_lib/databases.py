@@ -74,7 +74,9 @@ def notebook_database(notebook: str) -> NotebookDatabase:
             ident = sql.Identifier(db.name)
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-        except psycopg.errors.InsufficientPrivilege:
+        except psycopg.errors.InsufficientPrivilege as error:
+            if "must be owner" in str(error):  # made earlier by another role: CREATEDB would not help
+                raise CourseSetupError(_owner_advice(server, db.name)) from None
             raise CourseSetupError(_grant_advice(server)) from None
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (db.name,))
@@ -110,4 +112,13 @@ def _grant_advice(server: CourseServer) -> str:
         f'ALTER ROLE "{user}" CREATEDB; or set DATABASE_URL to a role that has CREATEDB '
         "(on Neon, the role created with the project has it), or unset DATABASE_URL to use "
         "the embedded PostgreSQL."
+    )
+
+
+def _owner_advice(server: CourseServer, name: str) -> str:
+    user = server.url.username or "your role"
+    return (
+        f"{server.setting}: the database {name!r} already exists and belongs to another role, so "
+        f"{user!r} may not drop it to start afresh. Drop it as its owner (DROP DATABASE "
+        f'"{name}" WITH (FORCE);), or connect as the role that made it.'
     )

@@ -102,7 +102,7 @@ def test_wrong_password(external_server, use):
 def test_a_role_without_createdb(external_server, use):
     use(external_server.url("limited"))
     with pytest.raises(CourseSetupError) as caught:
-        notebook_database("zz_external")
+        notebook_database("zz_external_limited")  # never made by anyone
     message = str(caught.value)
     assert "the role 'limited' may not create databases" in message
     assert 'ALTER ROLE "limited" CREATEDB;' in message
@@ -169,3 +169,16 @@ def test_setup_notebook_runs_through_database_url(external_server, monkeypatch):
     assert "the server in DATABASE_URL" in outputs
     assert f"PostgreSQL {external_server.version.split('.')[0]}" in outputs
     assert '"ename"' not in outputs  # no error output anywhere
+
+
+def test_a_notebook_database_made_by_another_role(external_server, use):
+    with psycopg.connect(external_server.url("postgres"), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS course_zz_owned WITH (FORCE)")
+        conn.execute("CREATE DATABASE course_zz_owned")  # owned by postgres, not learner
+    use(external_server.url("learner"))
+    with pytest.raises(CourseSetupError) as caught:
+        notebook_database("zz_owned")
+    message = str(caught.value)
+    assert "the database 'course_zz_owned' already exists and belongs to another role" in message
+    assert 'DROP DATABASE "course_zz_owned" WITH (FORCE);' in message
+    assert "CREATEDB" not in message  # granting CREATEDB would not help here
