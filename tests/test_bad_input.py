@@ -29,7 +29,7 @@ def setup_error(monkeypatch: pytest.MonkeyPatch, **env: str) -> tuple[str, float
         monkeypatch.setenv(name, value)
     started = time.monotonic()
     with pytest.raises(CourseSetupError) as caught:
-        notebook_database("00_setup")
+        notebook_database(unique_name("bad_input"))  # never made: no real notebook's database is at risk
     return str(caught.value), time.monotonic() - started
 
 
