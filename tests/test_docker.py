@@ -7,8 +7,10 @@ image ``COURSE_DOCKER_IMAGE`` names (default ``postgres:18``, the official image
 testcontainers' real code path (docker API, environment, published port, readiness check,
 URL, teardown) against a real PostgreSQL; it does not prove the official image's entrypoint.
 
-With no engine (a cheap ping, once per session) those tests skip and say why; the
-no-engine error and the CI script itself are checked everywhere.
+With no engine (a cheap ping, once per session) those tests skip and say why, unless
+``COURSE_REQUIRE_DOCKER=1`` (set by ``.ci/run`` once its engine and image are ready, and by
+the GitHub workflow): then they fail. The no-engine error and the CI script itself are
+checked everywhere.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def docker_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def skip_or_fail(reason: str) -> None:
+    if os.environ.get("COURSE_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"COURSE_REQUIRE_DOCKER=1, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 def run(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -54,7 +62,7 @@ def engine():
         client.ping()
     except Exception as error:
         reason = str(error).splitlines()[0] if str(error) else ""
-        pytest.skip(f"no Docker engine answered: {type(error).__name__}: {reason}; .ci/run starts one")
+        skip_or_fail(f"no Docker engine answered: {type(error).__name__}: {reason}; .ci/run starts one")
     try:
         client.images.get(IMAGE)
     except docker.errors.ImageNotFound:
@@ -62,7 +70,7 @@ def engine():
             docker.from_env(timeout=600).images.pull(IMAGE)
         except Exception as error:
             client.close()
-            pytest.skip(
+            skip_or_fail(
                 f"the Docker engine has no image {IMAGE!r} and cannot pull it "
                 f"({type(error).__name__}); set COURSE_DOCKER_IMAGE to a local image "
                 "(.ci/run builds one from Debian's archive)"
