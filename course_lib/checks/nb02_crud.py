@@ -94,7 +94,7 @@ def search(answer: Any, engine: Engine) -> str:
                     "% and _ are LIKE wildcards; use autoescape=True."
                 )
             raise Hint(
-                f"searching {q!r} found {len(got)} titles, not {len(expected)}: ignore the case (ILIKE)."
+                f"searching {q!r} found {len(got)} titles, not {len(expected)}: ignore the case (icontains)."
             )
     return "case-insensitive, and % and _ match only themselves."
 
