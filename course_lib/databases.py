@@ -74,6 +74,9 @@ def notebook_database(notebook: str) -> NotebookDatabase:
             ident = sql.Identifier(db.name)
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
             conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+            # Outputs must not depend on the machine's time zone (error messages print
+            # timestamptz values in the session's zone).
+            conn.execute(sql.SQL("ALTER DATABASE {} SET timezone TO 'UTC'").format(ident))
         except psycopg.errors.InsufficientPrivilege as error:
             if "must be owner" in str(error):  # made earlier by another role: CREATEDB would not help
                 raise CourseSetupError(_owner_advice(server, db.name)) from None
