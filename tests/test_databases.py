@@ -74,6 +74,8 @@ def test_every_url_reaches_the_notebook_database(scratch_name):
 
     with psycopg.connect(db.libpq_url) as conn:  # plain libpq URL
         assert conn.execute("SELECT current_database()").fetchone()[0] == db.name
+        # outputs do not depend on the machine's time zone
+        assert conn.execute("SHOW timezone").fetchone()[0] == "UTC"
 
     async def both_async_drivers() -> list[str]:
         names = []
