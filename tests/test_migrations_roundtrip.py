@@ -56,7 +56,7 @@ def project(tmp_path_factory) -> Path:
         NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
     finally:
         _drop(own_name)
-    path = folder / "_scratch" / "08_migrations"
+    (path,) = (folder / "_scratch" / "08_migrations").glob("run_*")  # the run's own folder
     assert sorted(p.name for p in (path / "migrations" / "versions").glob("0*.py")) == [
         "0001_create_author_and_book.py",
         "0002_add_in_stock.py",
