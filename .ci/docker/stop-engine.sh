@@ -7,10 +7,10 @@ pid_file="${CI_DOCKER_STATE:-/nonexistent}/dockerd.pid"
 pid="$(cat "$pid_file")"
 if kill -0 "$pid" 2>/dev/null; then
     # Containers still running (a test that failed half-way) go first.
-    leftovers="$(docker ps -q 2>/dev/null || true)"
-    if [ -n "$leftovers" ]; then
-        echo "ci/docker: removing leftover containers: $(echo $leftovers)"
-        docker rm -f $leftovers >/dev/null 2>&1 || true
+    mapfile -t leftovers < <(docker ps -q 2>/dev/null || true)
+    if [ "${#leftovers[@]}" -gt 0 ]; then
+        echo "ci/docker: removing leftover containers: ${leftovers[*]}"
+        docker rm -f "${leftovers[@]}" >/dev/null 2>&1 || true
     fi
     kill -TERM "$pid"
     for _ in $(seq 1 150); do  # up to 15 s
