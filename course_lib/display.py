@@ -43,9 +43,13 @@ def setup_sql_magic(db: NotebookDatabase, shell: Any = None) -> None:
 def _format_params(parameters: Any) -> str:
     if not parameters:
         return ""
-    if isinstance(parameters, (list, tuple)) and len(parameters) > 3:
-        shown = ", ".join(repr(p) for p in parameters[:3])
-        return f"[{shown}, ... {len(parameters)} parameter sets in all]"
+    if isinstance(parameters, dict):
+        # Sorted: the ORM builds these from instance state, whose key order varies between runs.
+        return "{" + ", ".join(f"{key!r}: {value!r}" for key, value in sorted(parameters.items())) + "}"
+    if isinstance(parameters, list):  # executemany: one parameter set per row
+        shown = ", ".join(_format_params(p) for p in parameters[:3])
+        more = f", ... {len(parameters)} parameter sets in all" if len(parameters) > 3 else ""
+        return f"[{shown}{more}]"
     return repr(parameters)
 
 
