@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pwd
@@ -138,7 +139,19 @@ def external_server() -> Iterator[ExternalServer]:
             check=True,
         )
 
-    started = False
+    def stop() -> None:
+        """Stop the server (pg_ctl, else kill its postmaster) and remove its folder; idempotent."""
+        if not folder.exists():
+            return
+        if (data / "postmaster.pid").exists():
+            try:
+                run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "-t", "60", "stop")
+            except subprocess.SubprocessError:
+                with contextlib.suppress(OSError, ValueError, IndexError, psutil.Error):
+                    psutil.Process(int((data / "postmaster.pid").read_text().split()[0])).kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(stop)  # should the session end without tearing fixtures down
     try:
         run(
             "initdb",
@@ -166,7 +179,6 @@ def external_server() -> Iterator[ExternalServer]:
             "60",
             "start",
         )
-        started = True
         with psycopg.connect(
             f"postgresql://postgres:{passwords['postgres']}@127.0.0.1:{port}/postgres", autocommit=True
         ) as conn:
@@ -189,7 +201,5 @@ def external_server() -> Iterator[ExternalServer]:
         detail = log.read_text() if log.exists() else ""
         pytest.fail(f"could not start the external PostgreSQL: {error.stderr}\n{detail}")
     finally:
-        if started:
-            with contextlib.suppress(subprocess.SubprocessError):
-                run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
+        stop()
+        atexit.unregister(stop)
