@@ -30,7 +30,16 @@ from course_lib.urls import libpq_url, mask_text, mask_url, parse_database_url
 Kind = Literal["embedded", "url", "docker"]
 
 DEFAULT_DOCKER_IMAGE = "postgres:18"
-CONNECT_TIMEOUT_SECONDS = int(os.environ.get("COURSE_CONNECT_TIMEOUT", "5"))
+
+
+def connect_timeout() -> int:
+    """Seconds to wait for a server: ``COURSE_CONNECT_TIMEOUT``, 5 by default."""
+    raw = os.environ.get("COURSE_CONNECT_TIMEOUT", "5").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise CourseSetupError(
+            f"COURSE_CONNECT_TIMEOUT must be a whole number of seconds (1 or more), not {raw!r}."
+        )
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ class CourseServer:
         """An autocommit psycopg connection, failing fast with a clear message."""
         url = self.url if database is None else self.url.set(database=database)
         try:
-            return psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+            return psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=connect_timeout())
         except psycopg.OperationalError as error:
             raise CourseSetupError(explain_connect_error(self, url, error)) from None
 
@@ -181,7 +190,7 @@ def explain_connect_error(server: CourseServer, url: URL, error: Exception) -> s
         )
     if "timeout expired" in lowered:
         return (
-            f"{setting}: no answer from {where} within {CONNECT_TIMEOUT_SECONDS} s. Check the "
+            f"{setting}: no answer from {where} within {connect_timeout()} s. Check the "
             "host and port, that the server is running and reachable from here (firewall, VPN), "
             "or unset DATABASE_URL to use the embedded PostgreSQL."
         )
