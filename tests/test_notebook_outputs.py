@@ -69,6 +69,17 @@ def test_committed_executed_in_order_from_a_fresh_kernel(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_execution_timestamps_committed(path: Path) -> None:
+    stamped = [
+        n for n, cell in enumerate(code_cells(path), start=1) if "execution" in cell.get("metadata", {})
+    ]
+    assert not stamped, (
+        f"code cells {stamped} carry execution timestamps: execute with "
+        "--ExecutePreprocessor.record_timing=False (see CONTRIBUTING.md)"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_error_outputs_committed(path: Path) -> None:
     errors = [
         output["ename"]
