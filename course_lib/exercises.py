@@ -21,6 +21,9 @@ import pkgutil
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
 CheckFunction = Callable[..., str | None]
 
 PASS = "✅"
@@ -31,6 +34,22 @@ _CHECKS: dict[str, CheckFunction] = {}
 
 class Hint(Exception):
     """Raised by a check: the answer is not right yet, and this is what to look at."""
+
+
+def rows(engine: Engine, sql: str, **params: Any) -> list[tuple]:
+    """The expected answer, straight from the database: ``sql`` run with bound ``params``."""
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(sql), params)]
+
+
+def as_pairs(answer: Any, name: str, what: str) -> list[tuple]:
+    """The learner's ``answer`` as a list of 2-tuples, or a Hint saying what shape it should be."""
+    if not isinstance(answer, list):
+        raise Hint(f"{name} should be a list of {what} tuples, not {type(answer).__name__}.")
+    pairs = [tuple(row) if isinstance(row, (tuple, list)) else row for row in answer]
+    if any(not isinstance(row, tuple) or len(row) != 2 for row in pairs):
+        raise Hint(f"each item should be a {what} pair: convert rows with tuple(row).")
+    return pairs
 
 
 def exercise(exercise_id: str) -> Callable[[CheckFunction], CheckFunction]:

@@ -9,27 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from course_lib.exercises import Hint, exercise
+from course_lib.exercises import Hint, as_pairs, exercise, rows
 
 TAGGED_TASK = "Rename user_id column to account_id"
 MEMBER_PROJECT = "Search relaunch"
 MAX_BOARD_STATEMENTS = 3
 
 
-def _rows(engine: Engine, sql: str, **params: Any) -> list[tuple]:
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(sql), params)]
-
-
 @exercise("nb03-tags-of-task")
 def tags_of_task(answer: Any, engine: Engine) -> str:
     expected = [
         name
-        for (name,) in _rows(
+        for (name,) in rows(
             engine,
             """SELECT tag.name FROM tag
                JOIN tasktaglink link ON link.tag_id = tag.id
@@ -52,7 +47,7 @@ def tags_of_task(answer: Any, engine: Engine) -> str:
 @exercise("nb03-open-tasks-per-project")
 def open_tasks_per_project(answer: Any, engine: Engine) -> str:
     expected = dict(
-        _rows(
+        rows(
             engine,
             """SELECT project.name, count(task.id) FILTER (WHERE task.status <> 'done')
                FROM project LEFT JOIN task ON task.project_id = project.id
@@ -78,8 +73,8 @@ def open_tasks_per_project(answer: Any, engine: Engine) -> str:
 def no_n_plus_one(load_board: Callable[[Session], Any], engine: Engine) -> str:
     if not callable(load_board):
         raise Hint("pass the function itself: check('nb03-no-n-plus-one', load_board, engine).")
-    expected_links = _rows(engine, "SELECT count(*) FROM tasktaglink")[0][0]
-    expected_ids = [pid for (pid,) in _rows(engine, "SELECT id FROM project ORDER BY id")]
+    expected_links = rows(engine, "SELECT count(*) FROM tasktaglink")[0][0]
+    expected_ids = [pid for (pid,) in rows(engine, "SELECT id FROM project ORDER BY id")]
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
@@ -109,7 +104,7 @@ def no_n_plus_one(load_board: Callable[[Session], Any], engine: Engine) -> str:
 
 @exercise("nb03-members-by-role")
 def members_by_role(answer: Any, engine: Engine) -> str:
-    expected = _rows(
+    expected = rows(
         engine,
         """SELECT "user".username, projectmember.role FROM projectmember
            JOIN "user" ON "user".id = projectmember.user_id
@@ -117,11 +112,7 @@ def members_by_role(answer: Any, engine: Engine) -> str:
            WHERE project.name = :name ORDER BY "user".username""",
         name=MEMBER_PROJECT,
     )
-    if not isinstance(answer, list):
-        raise Hint(f"answer_4 should be a list of (username, role) tuples, not {type(answer).__name__}.")
-    answer = [tuple(row) if isinstance(row, (tuple, list)) else row for row in answer]
-    if any(not isinstance(row, tuple) or len(row) != 2 for row in answer):
-        raise Hint("each item should be a (username, role) pair.")
+    answer = as_pairs(answer, "answer_4", "(username, role)")
     if sorted(answer) == expected and answer != expected:
         raise Hint("the right pairs, but sort them by username.")
     if answer != expected:

@@ -13,22 +13,17 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from course_lib.exercises import Hint, exercise
+from course_lib.exercises import Hint, as_pairs, exercise, rows
 
 HOSTILE_STATUSES = ["x' OR '1'='1", "it's", "done' --"]
 UPSERT_NEW_EMAIL = "exercise.upsert@example.com"
-
-
-def _rows(engine: Engine, sql: str, **params: Any) -> list[tuple]:
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(sql), params)]
 
 
 @exercise("nb04-tasks-with-status")
 def tasks_with_status(function: Callable[[Session, str], Any], engine: Engine) -> str:
     if not callable(function):
         raise Hint("pass the function itself: check('nb04-tasks-with-status', tasks_with_status, engine).")
-    expected = [t for (t,) in _rows(engine, "SELECT title FROM task WHERE status = 'blocked' ORDER BY title")]
+    expected = [t for (t,) in rows(engine, "SELECT title FROM task WHERE status = 'blocked' ORDER BY title")]
     with Session(engine) as session:
         got = function(session, "blocked")
         if got is None:
@@ -59,17 +54,13 @@ def tasks_with_status(function: Callable[[Session, str], Any], engine: Engine) -
 
 @exercise("nb04-busy-projects")
 def busy_projects(answer: Any, engine: Engine) -> str:
-    expected = _rows(
+    expected = rows(
         engine,
         """SELECT p.name, count(*) AS n FROM task t JOIN project p ON p.id = t.project_id
            WHERE t.status IN ('blocked', 'todo') AND t.priority <= 2
            GROUP BY p.name HAVING count(*) >= 5 ORDER BY n DESC, p.name""",
     )
-    if not isinstance(answer, list):
-        raise Hint(f"answer_2 should be a list of (name, count) tuples, not {type(answer).__name__}.")
-    answer = [tuple(row) if isinstance(row, (tuple, list)) else row for row in answer]
-    if any(not isinstance(row, tuple) or len(row) != 2 for row in answer):
-        raise Hint("each item should be a (project name, count) pair: convert rows with tuple(row).")
+    answer = as_pairs(answer, "answer_2", "(project name, count)")
     if sorted(answer) == sorted(expected) and answer != expected:
         raise Hint("the right pairs, in the wrong order: ORDER BY the count descending, then the name.")
     if len(answer) > len(expected):
@@ -85,7 +76,7 @@ def busy_projects(answer: Any, engine: Engine) -> str:
 @exercise("nb04-latest-task-per-project")
 def latest_task_per_project(answer: Any, engine: Engine) -> str:
     expected = dict(
-        _rows(
+        rows(
             engine,
             """SELECT DISTINCT ON (t.project_id) p.name, t.title
                FROM task t JOIN project p ON p.id = t.project_id
