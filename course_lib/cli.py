@@ -56,7 +56,7 @@ def cmd_psql(args: argparse.Namespace) -> int:
     if url.password:
         env["PGPASSWORD"] = str(url.password)  # not on the command line, where `ps` shows it
     target = libpq_url(url._replace(password=None))
-    return subprocess.call([str(embedded.psql_executable()), target, *args.psql_args], env=env)
+    return subprocess.call([str(embedded.psql_executable()), target, *args.passthrough], env=env)
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
@@ -75,6 +75,15 @@ def cmd_stop(args: argparse.Namespace) -> int:
     else:
         print("the embedded PostgreSQL was not running")
     return 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    """JupyterLab on the course, opening 00_setup; as root (Colab, containers) with --allow-root."""
+    command = [sys.executable, "-m", "jupyterlab", str(checkout_root() / "notebooks" / "00_setup.ipynb")]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("Running as root (a container or Colab?): starting JupyterLab with --allow-root.")
+        command.append("--allow-root")
+    return subprocess.call([*command, *args.passthrough])
 
 
 def cmd_html(args: argparse.Namespace) -> int:
@@ -100,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     psql.set_defaults(func=cmd_psql)
     commands.add_parser("reset", help="drop every notebook database").set_defaults(func=cmd_reset)
     commands.add_parser("stop", help="stop the embedded server").set_defaults(func=cmd_stop)
+    commands.add_parser(
+        "lab", help="open the course in JupyterLab (extra options go to JupyterLab)"
+    ).set_defaults(func=cmd_lab)
     site = commands.add_parser("html", help="render every notebook, outputs and plots included, to HTML")
     site.add_argument("--output", help="folder to write (default: site/ in the course folder)")
     site.set_defaults(func=cmd_html)
@@ -108,12 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    psql_args: list[str] = []
-    if argv[:1] == ["psql"]:  # psql takes its own options: `psql 03_relationships -c '\\dt'`
+    passthrough: list[str] = []
+    if argv[:1] == ["lab"]:  # JupyterLab takes its own options: `lab --no-browser --port 8899`
+        argv, passthrough = argv[:1], argv[1:]
+    elif argv[:1] == ["psql"]:  # psql takes its own options: `psql 03_relationships -c '\\dt'`
         split = 2 if len(argv) > 1 and not argv[1].startswith("-") else 1
-        argv, psql_args = argv[:split], argv[split:]
+        argv, passthrough = argv[:split], argv[split:]
     args = build_parser().parse_args(argv)
-    args.psql_args = psql_args
+    args.passthrough = passthrough
     try:
         return args.func(args)
     except CourseSetupError as error:

@@ -158,3 +158,35 @@ def test_reset_and_stop_on_a_private_server(private_pgdata):
     status = run_cli("status", **env)
     assert "databases: 0 notebook database(s)" in status.stdout
     assert postgres_processes_for(private_pgdata) == []
+
+
+def test_lab_starts_jupyterlab_on_the_course(tmp_path):
+    import secrets
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = secrets.token_hex(8)
+    lab = subprocess.Popen(
+        [PYTHON, "-m", "course_lib", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--ServerApp.token={token}", f"--ServerApp.runtime_dir={tmp_path}"],
+        env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline, answered = time.monotonic() + 60, False
+        while time.monotonic() < deadline and not answered:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/contents", params={"token": token})
+                answered = response.status_code == 200
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert answered, "JupyterLab did not answer within 60 s (as root it needs --allow-root)"
+        names = {item["name"] for item in response.json()["content"]}
+        assert "00_setup.ipynb" in names
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
