@@ -81,9 +81,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
     """JupyterLab on the course, opening 00_setup; as root (Colab, containers) with --allow-root."""
     command = [sys.executable, "-m", "jupyterlab", str(checkout_root() / "notebooks" / "00_setup.ipynb")]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("Running as root (a container or Colab?): starting JupyterLab with --allow-root.")
+        print("Running as root (a container or Colab?): starting JupyterLab with --allow-root.", flush=True)
         command.append("--allow-root")
-    return subprocess.call([*command, *args.passthrough])
+    # Become JupyterLab (exec), so that stopping this process stops JupyterLab and its kernels.
+    os.execv(sys.executable, [*command, *args.passthrough])
 
 
 def cmd_html(args: argparse.Namespace) -> int:

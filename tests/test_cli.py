@@ -190,3 +190,6 @@ def test_lab_starts_jupyterlab_on_the_course(tmp_path):
     finally:
         lab.terminate()
         lab.wait(timeout=30)
+    # Stopping the command stopped JupyterLab itself (no orphan server left on the port).
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=5)
