@@ -34,10 +34,9 @@ class NotebookDatabase:
     url: URL
     async_url: URL
     libpq_url: str = field(repr=False)
-
-    @property
-    def async_psycopg_url(self) -> URL:
-        return self.url
+    #: The server's major version (``18`` for PostgreSQL 18.6): cells that need a newer
+    #: server than 15 test it, e.g. ``if db.server_version >= 18: ...``.
+    server_version: int = 18
 
     def __repr__(self) -> str:
         return f"NotebookDatabase(notebook={self.notebook!r}, name={self.name!r}, url={mask_url(self.url)!r})"
@@ -52,11 +51,17 @@ def database_name(notebook: str) -> str:
     return PREFIX + notebook
 
 
-def describe(server: CourseServer, notebook: str) -> NotebookDatabase:
+#: The version the committed outputs come from; older servers get a one-line note.
+OUTPUTS_VERSION = 18
+#: What differs on a server older than OUTPUTS_VERSION (shown in that note).
+_NEWER_FEATURES = "uuidv7(), skip scan, RETURNING old/new, 'Index Searches' in EXPLAIN"
+
+
+def describe(server: CourseServer, notebook: str, server_version: int = OUTPUTS_VERSION) -> NotebookDatabase:
     """The URLs of a notebook's database, without creating it."""
     name = database_name(notebook)
     url = server.url.set(database=name)
-    return NotebookDatabase(notebook, name, sync_url(url), asyncpg_url(url), libpq_url(url))
+    return NotebookDatabase(notebook, name, sync_url(url), asyncpg_url(url), libpq_url(url), server_version)
 
 
 def notebook_database(notebook: str) -> NotebookDatabase:
@@ -66,8 +71,9 @@ def notebook_database(notebook: str) -> NotebookDatabase:
     share one.  Connections still open to the old database are closed (FORCE).
     """
     server = current_server()
-    db = describe(server, notebook)
     with server.connect() as conn:
+        version = int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+        db = describe(server, notebook, version)
         # Serialises two kernels running the same notebook at the same moment.
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (db.name,))
         try:
@@ -83,6 +89,12 @@ def notebook_database(notebook: str) -> NotebookDatabase:
             raise CourseSetupError(_grant_advice(server)) from None
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (db.name,))
+    if version < OUTPUTS_VERSION:
+        print(
+            f"Note: this server is PostgreSQL {version}; the course's outputs come from "
+            f"PostgreSQL {OUTPUTS_VERSION}. Cells that need {OUTPUTS_VERSION} ({_NEWER_FEATURES}) "
+            "say so and show the older way."
+        )
     return db
 
 

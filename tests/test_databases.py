@@ -79,7 +79,7 @@ def test_every_url_reaches_the_notebook_database(scratch_name):
 
     async def both_async_drivers() -> list[str]:
         names = []
-        for url in (db.async_url, db.async_psycopg_url):  # asyncpg, then psycopg async
+        for url in (db.async_url, db.url):  # asyncpg, then psycopg async
             async_engine = create_async_engine(url)
             async with async_engine.connect() as conn:
                 names.append(await conn.scalar(query))
@@ -88,7 +88,7 @@ def test_every_url_reaches_the_notebook_database(scratch_name):
 
     assert asyncio.run(both_async_drivers()) == [db.name, db.name]
     assert db.async_url.drivername == "postgresql+asyncpg"
-    assert db.async_psycopg_url.drivername == "postgresql+psycopg"
+    assert db.url.drivername == "postgresql+psycopg"
 
 
 @pytest.mark.parametrize(

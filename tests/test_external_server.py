@@ -78,7 +78,7 @@ def test_libpq_options_work_with_both_async_drivers(external_server, use):
 
     async def names() -> list[str]:
         found = []
-        for url in (db.async_url, db.async_psycopg_url):
+        for url in (db.async_url, db.url):
             engine = create_async_engine(url)
             async with engine.connect() as conn:
                 found.append(await conn.scalar(text("SELECT current_database()")))
