@@ -9,7 +9,7 @@ It never hides the lesson: notebooks write ``create_engine(...)`` and
 from course_lib.databases import NotebookDatabase, notebook_database
 from course_lib.display import expect_error, setup_sql_magic, show_sql
 from course_lib.errors import CourseSetupError
-from course_lib.exercises import Hint, check
+from course_lib.exercises import Hint, check, check_solution
 from course_lib.extensions import require_extensions
 from course_lib.queries import QueryCounter, count_queries
 from course_lib.server import CourseServer, current_server
@@ -21,6 +21,7 @@ __all__ = [
     "NotebookDatabase",
     "QueryCounter",
     "check",
+    "check_solution",
     "count_queries",
     "current_server",
     "expect_error",

@@ -77,16 +77,7 @@ def notebook_database(notebook: str) -> NotebookDatabase:
         # Serialises two kernels running the same notebook at the same moment.
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (db.name,))
         try:
-            ident = sql.Identifier(db.name)
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-            # Outputs must not depend on the machine's time zone (error messages print
-            # timestamptz values in the session's zone).
-            conn.execute(sql.SQL("ALTER DATABASE {} SET timezone TO 'UTC'").format(ident))
-        except psycopg.errors.InsufficientPrivilege as error:
-            if "must be owner" in str(error):  # made earlier by another role: CREATEDB would not help
-                raise CourseSetupError(_owner_advice(server, db.name)) from None
-            raise CourseSetupError(_grant_advice(server)) from None
+            create_fresh_database(server, conn, db.name)
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (db.name,))
     if version < OUTPUTS_VERSION:
@@ -96,6 +87,30 @@ def notebook_database(notebook: str) -> NotebookDatabase:
             "say so and show the older way."
         )
     return db
+
+
+def create_fresh_database(server: CourseServer, conn: psycopg.Connection, name: str) -> None:
+    """Drop ``name`` if it exists (closing its connections) and create it empty, in UTC.
+
+    ``conn`` is an autocommit connection to ``server`` (``server.connect()``).
+    """
+    ident = sql.Identifier(name)
+    try:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+        # Outputs must not depend on the machine's time zone (error messages print
+        # timestamptz values in the session's zone).
+        conn.execute(sql.SQL("ALTER DATABASE {} SET timezone TO 'UTC'").format(ident))
+    except psycopg.errors.InsufficientPrivilege as error:
+        if "must be owner" in str(error):  # made earlier by another role: CREATEDB would not help
+            raise CourseSetupError(_owner_advice(server, name)) from None
+        raise CourseSetupError(_grant_advice(server)) from None
+
+
+def drop_database(server: CourseServer, name: str) -> None:
+    """Drop ``name`` if it exists, closing its connections (FORCE)."""
+    with server.connect() as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def course_databases(server: CourseServer | None = None) -> list[str]:

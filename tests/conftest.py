@@ -36,6 +36,10 @@ from helpers import (
 )
 from psycopg import sql
 
+# Set before any kernel starts, so nbval's kernels inherit it: a bug in an exercise
+# check raises instead of being printed as "internal error", so no test passes over it.
+os.environ["COURSE_STRICT_CHECKS"] = "1"
+
 
 @pytest.fixture
 def embedded(monkeypatch):

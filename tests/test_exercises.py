@@ -12,15 +12,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import MetaData, text
+from sqlalchemy.orm import Session
 
-from course_lib import Hint, check
+from course_lib import Hint, check, check_solution
 from course_lib import exercises as exercises_module
-from course_lib.exercises import exercise, registered_checks, run_check
+from course_lib.exercises import (
+    LEVELS,
+    STRICT_ENV,
+    InternalCheckError,
+    Status,
+    check_database,
+    exercise,
+    learner,
+    learner_rows,
+    registered_checks,
+    run_check,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([^"']+)["']""")
-EXERCISE_HEADING = re.compile(r"^###\s+Exercise\s+\d+\s+\(`([^`]+)`\)", re.MULTILINE)
+CHECK_CALL = re.compile(r"""\bcheck(?:_solution)?\(\s*["']([^"']+)["']""")
+# `### Exercise 2 ★★ (`nb04-name`, ~10 min)`; the stars and the time are being added (issue 9).
+EXERCISE_HEADING = re.compile(
+    r"^###\s+Exercise\s+\d+\s+(?:(★{1,3})\s+)?\(`([^`]+)`(?:,\s*~?\d+(?:-\d+)?\s*min)?\)", re.MULTILINE
+)
 
 
 # --- check() ---------------------------------------------------------------------------
@@ -31,9 +47,9 @@ def register() -> Iterator:
     """Register throw-away checks; they are removed again after the test."""
     added: list[str] = []
 
-    def add(exercise_id: str):
+    def add(exercise_id: str, level: int = 1):
         added.append(exercise_id)
-        return exercise(exercise_id)
+        return exercise(exercise_id, level=level)
 
     yield add
     for exercise_id in added:
@@ -47,7 +63,7 @@ def answer_is_42(register):
     @register("zz-test-answer")
     def answer(value, *, unit="none"):
         calls.append(value)
-        if (value() if callable(value) else value) != 42:
+        if (learner(value) if callable(value) else value) != 42:
             raise Hint("think of Deep Thought.")
         return f"the answer, in {unit}."
 
@@ -75,6 +91,15 @@ def test_check_prints_the_hint_and_does_not_raise(answer_is_42, capsys):
     assert capsys.readouterr().out == "❌ zz-test-answer: not yet. think of Deep Thought.\n"
 
 
+def test_check_solution_is_labelled_as_the_reference(answer_is_42, capsys):
+    assert check_solution("zz-test-answer", 42) is None
+    assert check_solution("zz-test-answer", 41) is None
+    assert capsys.readouterr().out == (
+        "✅ zz-test-answer (reference solution): passed. the answer, in none.\n"
+        "❌ zz-test-answer (reference solution): not yet. think of Deep Thought.\n"
+    )
+
+
 @pytest.mark.parametrize(("args", "kwargs"), [((...,), {}), ((42,), {"unit": ...})])
 def test_check_handles_the_unanswered_ellipsis(answer_is_42, capsys, args, kwargs):
     assert check("zz-test-answer", *args, **kwargs) is None  # nothing for Jupyter to display as Out[]
@@ -82,6 +107,7 @@ def test_check_handles_the_unanswered_ellipsis(answer_is_42, capsys, args, kwarg
         "❌ zz-test-answer: not answered yet: replace the `...` in the cell above with your answer.\n"
     )
     assert answer_is_42 == []  # the check itself never ran
+    assert run_check("zz-test-answer", *args, **kwargs).status is Status.NOT_ANSWERED
 
 
 def test_check_reports_an_error_in_the_learners_code(answer_is_42, capsys):
@@ -90,14 +116,22 @@ def test_check_reports_an_error_in_the_learners_code(answer_is_42, capsys):
 
     assert check("zz-test-answer", learners_function) is None  # nothing for Jupyter to display as Out[]
     assert (
-        capsys.readouterr().out
-        == "❌ zz-test-answer: your answer raised ZeroDivisionError: division by zero\n"
+        capsys.readouterr().out == "❌ zz-test-answer: your code raised ZeroDivisionError: division by zero\n"
     )
+    assert run_check("zz-test-answer", learners_function).status is Status.LEARNER_ERROR
 
 
 def test_run_check_returns_without_printing(answer_is_42, capsys):
     assert run_check("zz-test-answer", 42) == (True, "passed. the answer, in none.")
     assert run_check("zz-test-answer", 7) == (False, "not yet. think of Deep Thought.")
+    passed, message = result = run_check("zz-test-answer", 7)
+    assert (result.passed, result.message, result.status, result.exercise_id) == (
+        passed,
+        message,
+        Status.NOT_YET,
+        "zz-test-answer",
+    )
+    assert run_check("zz-test-answer", 42).status is Status.PASSED
     assert capsys.readouterr().out == ""
 
 
@@ -110,6 +144,158 @@ def test_two_checks_may_not_share_an_id(register):
     register("zz-test-twice")(lambda value: None)
     with pytest.raises(ValueError, match="two checks are registered as 'zz-test-twice'"):
         register("zz-test-twice")(lambda value: None)
+
+
+def test_levels_are_one_two_or_three(register):
+    assert register("zz-test-level", level=3)(lambda value: None).level == 3
+    with pytest.raises(ValueError, match="level is 1, 2 or 3"):
+        exercise("zz-test-level-4", level=4)
+
+
+# --- who is to blame: the learner, or the check -------------------------------------------------
+
+
+@pytest.fixture
+def broken_hint(register):
+    """A check with a bug in one hint path (a NameError), like the one issue 9 found in nb04."""
+
+    @register("zz-test-broken")
+    def broken(value):
+        if value == 42:
+            return "fine."
+        if value < 0:
+            raise Hint(f"negative {undefined_name}.")  # noqa: F821 -- the injected fault
+        raise Hint("too small.")
+
+
+def test_a_bug_in_a_check_is_reported_as_an_internal_error(broken_hint, capsys, monkeypatch):
+    monkeypatch.delenv(STRICT_ENV, raising=False)  # as in a learner's kernel
+    assert run_check("zz-test-broken", 42).status is Status.PASSED
+    assert run_check("zz-test-broken", 1).status is Status.NOT_YET
+    result = run_check("zz-test-broken", -1)
+    assert result.status is Status.INTERNAL_ERROR and not result.passed
+    check("zz-test-broken", -1)
+    assert capsys.readouterr().out == (
+        "❌ zz-test-broken: internal error in the check for zz-test-broken "
+        "(NameError: name 'undefined_name' is not defined); please report it: this is not your mistake.\n"
+    )
+
+
+def test_under_tests_a_bug_in_a_check_raises(broken_hint):
+    """tests/conftest.py makes checks strict, so even `assert not run_check(...)[0]` cannot pass over it."""
+    assert exercises_module.strict()
+    with pytest.raises(InternalCheckError, match="internal error in the check for zz-test-broken") as caught:
+        run_check("zz-test-broken", -1)
+    assert isinstance(caught.value.__cause__, NameError)
+
+
+def test_an_exception_outside_learner_is_the_checks_fault(register, monkeypatch):
+    """Calling the learner's function without learner() would blame the check: use learner()."""
+    monkeypatch.delenv(STRICT_ENV, raising=False)
+    register("zz-test-direct")(lambda function: function())
+    register("zz-test-wrapped")(lambda function: learner(function))
+    assert run_check("zz-test-direct", lambda: {}["x"]).status is Status.INTERNAL_ERROR
+    result = run_check("zz-test-wrapped", lambda: {}["x"])
+    assert (result.status, result.message) == (Status.LEARNER_ERROR, "your code raised KeyError: 'x'")
+
+
+def test_learner_wants_something_to_call(register):
+    register("zz-test-call")(lambda function: learner(function))
+    result = run_check("zz-test-call", 42)
+    assert result.status is Status.NOT_YET and "should be a function" in result.message
+
+
+# --- learner_rows and check_database ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scratch_engine():
+    with check_database() as engine:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE item (id int PRIMARY KEY, name text)"))
+            conn.execute(text("INSERT INTO item VALUES (1, 'crème'), (2, NULL), (3, 'zeta')"))
+        yield engine
+
+
+@pytest.fixture
+def names_query(register):
+    @register("zz-test-query")
+    def names(query, engine):
+        got = learner_rows(engine, query, minimum=1)
+        expected = [("crème",), ("zeta",)]
+        if got != expected:
+            raise Hint("keep the named items only, by id.")
+        return "right."
+
+
+def test_learner_rows_runs_every_kind_of_query(scratch_engine):
+    from sqlalchemy import column, select, table
+
+    item = table("item", column("id"), column("name"))
+    expected = [(1, "crème"), (2, None), (3, "zeta")]
+    assert learner_rows(scratch_engine, "SELECT id, name FROM item ORDER BY id") == expected
+    assert (
+        learner_rows(scratch_engine, text("SELECT id, name FROM item WHERE id > :n ORDER BY id"), n=1)
+        == (expected[1:])
+    )
+    assert learner_rows(scratch_engine, select(item.c.id, item.c.name).order_by(item.c.id)) == expected
+    with scratch_engine.connect() as conn:
+        assert learner_rows(conn, "SELECT count(*) FROM item") == [(3,)]
+    with Session(scratch_engine) as session:
+        assert learner_rows(session, "SELECT count(*) FROM item") == [(3,)]
+
+
+def test_learner_rows_of_a_sqlmodel_select_are_column_values(scratch_engine):
+    from sqlmodel import Field, SQLModel, select
+
+    class Item(SQLModel, table=True, metadata=MetaData()):
+        id: int = Field(primary_key=True)
+        name: str | None
+
+    assert learner_rows(scratch_engine, select(Item).where(Item.id == 3)) == [(3, "zeta")]
+    assert learner_rows(scratch_engine, select(Item.name).where(Item.id == 1)) == [("crème",)]
+
+
+def test_a_learners_query_error_is_theirs(names_query, scratch_engine):
+    assert run_check(
+        "zz-test-query",
+        "SELECT name FROM item WHERE id >= :minimum AND name IS NOT NULL ORDER BY id",
+        scratch_engine,
+    ).passed
+    result = run_check("zz-test-query", "SELECT name FROM items", scratch_engine)
+    assert result.status is Status.LEARNER_ERROR
+    assert result.message.startswith('your query raised UndefinedTable: relation "items" does not exist')
+    assert run_check("zz-test-query", "SELECT name FROM item", scratch_engine).status is Status.NOT_YET
+    result = run_check("zz-test-query", 42, scratch_engine)
+    assert result.status is Status.NOT_YET and "should be a query" in result.message
+
+
+def test_check_database_is_fresh_unique_and_dropped(embedded):
+    from course_lib.server import current_server
+
+    with check_database() as first, check_database() as second:
+        names = [engine.url.database for engine in (first, second)]
+        assert names[0] != names[1] and all(name.startswith("course_check_") for name in names)
+        with first.connect() as conn:
+            assert conn.execute(text("SHOW timezone")).scalar() == "UTC"
+            assert (
+                conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
+            )
+    with current_server().connect() as conn:
+        left = conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,)).fetchall()
+    assert left == []
+
+
+def test_check_database_is_dropped_when_the_check_fails(embedded):
+    with pytest.raises(RuntimeError), check_database() as engine:
+        name = engine.url.database
+        with engine.connect() as conn:  # a connection still open: the drop closes it (FORCE)
+            conn.execute(text("SELECT 1"))
+            raise RuntimeError("the check crashed")
+    from course_lib.server import current_server
+
+    with current_server().connect() as conn:
+        assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchall() == []
 
 
 # --- every notebook's exercises -----------------------------------------------------------
@@ -165,7 +351,9 @@ def test_solution_cells_are_hidden_and_pass(path):
         assert "❌" not in printed, f"{where}: the reference solution fails its check:\n{printed}"
         verdicts = [line for line in printed.splitlines() if line.startswith("✅")]
         assert verdicts, f"{where}: no ✅ in its output"
-        assert verdicts[-1].startswith(f"✅ {ids[-1]}: passed."), where
+        assert verdicts[-1].startswith(
+            (f"✅ {ids[-1]}: passed.", f"✅ {ids[-1]} (reference solution): passed.")
+        ), where
         assert printed.rstrip("\n").splitlines()[-1] == verdicts[-1], f"{where}: the check's ✅ comes last"
 
 
@@ -179,7 +367,17 @@ def test_every_check_used_in_a_notebook_is_registered(path):
         assert exercise_id.startswith(prefix), f"{path.name}: exercise ids start with {prefix!r}"
         module = known[exercise_id].__module__
         assert module.startswith(f"course_lib.checks.{prefix[:-1]}_"), f"{exercise_id} is defined in {module}"
-    headings = {found for cell in cells(path, "markdown") for found in EXERCISE_HEADING.findall(source(cell))}
+    stars = dict(
+        (exercise_id, level)
+        for cell in cells(path, "markdown")
+        for level, exercise_id in EXERCISE_HEADING.findall(source(cell))
+    )
+    headings = set(stars)
+    for exercise_id, level in sorted(stars.items()):
+        registered = LEVELS[getattr(known.get(exercise_id), "level", 1)]
+        assert not level or level == registered, (
+            f"{path.name}: the heading of {exercise_id} says {level}, its check is registered as {registered}"
+        )
     assert headings <= used, f"{path.name}: exercises with no check(...) call: {sorted(headings - used)}"
     hidden = {found for cell in solution_cells(path) for found in CHECK_CALL.findall(source(cell))}
     assert headings <= hidden, (
