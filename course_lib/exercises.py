@@ -44,8 +44,6 @@ LEVELS = {1: "★", 2: "★★", 3: "★★★"}
 #: raises :class:`InternalCheckError` instead of being printed, so no test can pass over it.
 STRICT_ENV = "COURSE_STRICT_CHECKS"
 
-_CHECKS: dict[str, CheckFunction] = {}
-
 
 class Hint(Exception):
     """Raised by a check: the answer is not right yet, and this is what to look at."""
@@ -196,26 +194,21 @@ def exercise(exercise_id: str, level: int = 1) -> Callable[[CheckFunction], Chec
         raise ValueError(f"exercise({exercise_id!r}): level is 1, 2 or 3 (★, ★★, ★★★), not {level!r}")
 
     def register(function: CheckFunction) -> CheckFunction:
-        if exercise_id in _CHECKS:
-            raise ValueError(f"two checks are registered as {exercise_id!r}")
+        from course_lib import checks  # the registry (imports no check module)
+
+        checks.register(exercise_id, level, function)
         function.exercise_id = exercise_id  # type: ignore[attr-defined]
         function.level = level  # type: ignore[attr-defined]
-        _CHECKS[exercise_id] = function
         return function
 
     return register
 
 
 def registered_checks() -> dict[str, CheckFunction]:
-    """Every check, by id (importing every module of ``course_lib.checks``)."""
-    import importlib
-    import pkgutil
+    """Every check function, by id (importing every module of ``course_lib.checks``)."""
+    from course_lib import checks
 
-    import course_lib.checks as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-    return dict(_CHECKS)
+    return {exercise_id: entry.function for exercise_id, entry in checks.load_all().items()}
 
 
 # --- running checks ----------------------------------------------------------------------
@@ -226,11 +219,14 @@ def strict() -> bool:
     return os.environ.get(STRICT_ENV, "").strip() not in ("", "0")
 
 
-def internal_error_message(exercise_id: str, error: BaseException) -> str:
-    return (
+def _internal_error(exercise_id: str, error: Exception, strict_errors: bool) -> CheckResult:
+    message = (
         f"internal error in the check for {exercise_id} ({describe_error(error)}); "
         "please report it: this is not your mistake."
     )
+    if strict_errors:
+        raise InternalCheckError(message) from error
+    return CheckResult(exercise_id, Status.INTERNAL_ERROR, message)
 
 
 def evaluate(
@@ -241,10 +237,16 @@ def evaluate(
     With ``strict_errors`` (default: :func:`strict`), an internal error of the check
     raises :class:`InternalCheckError` instead of being returned.
     """
+    from course_lib import checks  # the registry: loads only this notebook's check module
+
     kwargs = kwargs or {}
-    checks = registered_checks()
-    if exercise_id not in checks:
-        raise KeyError(f"no exercise {exercise_id!r}; known: {', '.join(sorted(checks))}")
+    strict_errors = strict() if strict_errors is None else strict_errors
+    try:
+        function = checks.find(exercise_id).function
+    except checks.UnknownExercise:
+        raise  # an id no check registers: the notebook's author must fix it
+    except Exception as error:  # the notebook's check module does not import
+        return _internal_error(exercise_id, error, strict_errors)
     if any(value is Ellipsis for value in (*args, *kwargs.values())):
         return CheckResult(
             exercise_id,
@@ -252,15 +254,13 @@ def evaluate(
             "not answered yet: replace the `...` in the cell above with your answer.",
         )
     try:
-        note = checks[exercise_id](*args, **kwargs)
+        note = function(*args, **kwargs)
     except Hint as hint:
         return CheckResult(exercise_id, Status.NOT_YET, f"not yet. {hint}")
     except LearnerError as error:
         return CheckResult(exercise_id, Status.LEARNER_ERROR, str(error))
-    except Exception as error:
-        if strict() if strict_errors is None else strict_errors:
-            raise InternalCheckError(internal_error_message(exercise_id, error)) from error
-        return CheckResult(exercise_id, Status.INTERNAL_ERROR, internal_error_message(exercise_id, error))
+    except Exception as error:  # a bug in the check: never the learner's fault
+        return _internal_error(exercise_id, error, strict_errors)
     return CheckResult(exercise_id, Status.PASSED, "passed." + (f" {note}" if note else ""))
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.orm import Session
 
 from course_lib import Hint, check, check_solution
+from course_lib import checks as checks_registry
 from course_lib import exercises as exercises_module
 from course_lib.exercises import (
     LEVELS,
@@ -26,7 +29,6 @@ from course_lib.exercises import (
     exercise,
     learner,
     learner_rows,
-    registered_checks,
     run_check,
 )
 
@@ -53,7 +55,7 @@ def register() -> Iterator:
 
     yield add
     for exercise_id in added:
-        exercises_module._CHECKS.pop(exercise_id, None)
+        checks_registry.unregister(exercise_id)
 
 
 @pytest.fixture
@@ -205,6 +207,90 @@ def test_learner_wants_something_to_call(register):
     assert result.status is Status.NOT_YET and "should be a function" in result.message
 
 
+# --- each notebook loads only its own checks --------------------------------------------------
+
+
+@pytest.fixture
+def fake_check_modules(tmp_path, monkeypatch):
+    """Two check modules of made-up notebooks 97 (fine) and 98 (broken), on the package's path."""
+    (tmp_path / "nb97_fine.py").write_text(
+        "from course_lib.exercises import Hint, exercise\n"
+        "@exercise('nb97-fine', level=2)\n"
+        "def fine(value):\n"
+        "    if value != 1:\n"
+        "        raise Hint('one.')\n"
+    )
+    (tmp_path / "nb98_broken.py").write_text(
+        "from course_lib.exercises import exercise\n"
+        "@exercise('nb98-first')\n"
+        "def first(value):\n"
+        "    return None\n"
+        "import a_module_that_does_not_exist\n"
+    )
+    monkeypatch.setattr(checks_registry, "__path__", [*checks_registry.__path__, str(tmp_path)])
+    yield
+    for name in ("nb97_fine", "nb98_broken"):
+        sys.modules.pop(f"course_lib.checks.{name}", None)
+    for exercise_id in ("nb97-fine", "nb98-first"):
+        checks_registry.unregister(exercise_id)
+
+
+def test_a_check_loads_only_its_notebooks_module(fake_check_modules):
+    assert run_check("nb97-fine", 1).passed
+    assert "course_lib.checks.nb97_fine" in sys.modules
+    assert "course_lib.checks.nb98_broken" not in sys.modules
+    assert checks_registry.find("nb97-fine").level == 2
+
+
+def test_a_broken_module_breaks_only_its_own_notebook(fake_check_modules, monkeypatch, capsys):
+    monkeypatch.delenv(STRICT_ENV, raising=False)
+    check("nb98-first", 1)
+    assert capsys.readouterr().out == (
+        "❌ nb98-first: internal error in the check for nb98-first (ModuleNotFoundError: No module named "
+        "'a_module_that_does_not_exist'); please report it: this is not your mistake.\n"
+    )
+    assert "nb98-first" not in checks_registry.registered()  # what it registered before failing is gone
+    assert run_check("nb97-fine", 2).status is Status.NOT_YET  # notebook 97 is not affected
+    monkeypatch.setenv(STRICT_ENV, "1")
+    with pytest.raises(InternalCheckError, match="check for nb98-first"):
+        run_check("nb98-first", 1)  # tried again (and failing again), not "two checks registered"
+    with pytest.raises(ModuleNotFoundError):
+        checks_registry.load_all()  # the tests that load every module see it
+
+
+def test_an_unknown_id_lists_its_notebooks_exercises(fake_check_modules):
+    with pytest.raises(KeyError, match="no exercise 'nb97-typo'; known: nb97-fine"):
+        run_check("nb97-typo", 1)
+    with pytest.raises(KeyError, match="no exercise 'nb96-nothing'; known: none"):
+        run_check("nb96-nothing", 1)
+
+
+def test_importing_the_course_loads_no_check_module():
+    code = (
+        "import sys, course_lib, course_lib.exercises\n"
+        "print(sorted(name for name in sys.modules if name.startswith('course_lib.checks')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[]\n"
+
+
+def test_a_real_notebooks_check_loads_only_that_notebooks_module():
+    modules = checks_registry.module_names()
+    assert len(modules) >= 12
+    first_module = modules[0]
+    exercise_id = next(entry.id for entry in course_exercises().values() if entry.module == first_module)
+    code = (
+        "import sys\n"
+        "from course_lib import checks\n"
+        f"checks.find({exercise_id!r})\n"
+        "print(sorted(name for name in sys.modules if name.startswith('course_lib.checks.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"[{first_module!r}]\n"
+
+
 # --- learner_rows and check_database ----------------------------------------------------------
 
 
@@ -301,13 +387,18 @@ def test_check_database_is_dropped_when_the_check_fails(embedded):
 # --- every notebook's exercises -----------------------------------------------------------
 
 
-def course_checks() -> dict:
+def course_exercises() -> dict[str, checks_registry.Exercise]:
     """Checks registered by course_lib/checks/ (not throw-away ones from the tests above)."""
     return {
-        exercise_id: function
-        for exercise_id, function in registered_checks().items()
-        if function.__module__.startswith("course_lib.checks.")
+        exercise_id: entry
+        for exercise_id, entry in checks_registry.load_all().items()
+        if entry.module.startswith("course_lib.checks.")
     }
+
+
+def course_checks() -> dict:
+    """The course's check functions, by id."""
+    return {exercise_id: entry.function for exercise_id, entry in course_exercises().items()}
 
 
 def cells(path: Path, kind: str = "code") -> list[dict]:
