@@ -95,6 +95,18 @@ def cmd_html(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_progress(args: argparse.Namespace) -> int:
+    from course_lib import progress
+
+    if args.reset:
+        path = progress.progress_file()
+        cleared = progress.reset(path)
+        print("progress cleared" if cleared else "no progress recorded yet: nothing to clear")
+        return 0
+    print(progress.report())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "lab", help="open the course in JupyterLab (extra options go to JupyterLab)"
     ).set_defaults(func=cmd_lab)
+    progress = commands.add_parser("progress", help="the exercises you passed, per notebook and level")
+    progress.add_argument("--reset", action="store_true", help="forget every exercise you passed")
+    progress.set_defaults(func=cmd_progress)
     site = commands.add_parser("html", help="render every notebook, outputs and plots included, to HTML")
     site.add_argument("--output", help="folder to write (default: site/ in the course folder)")
     site.set_defaults(func=cmd_html)

@@ -34,6 +34,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import Executable
 
+from course_lib import progress
+
 CheckFunction = Callable[..., str | None]
 
 PASS = "✅"
@@ -273,11 +275,21 @@ def _verdict(result: CheckResult, label: str = "") -> str:
     return f"{PASS if result.passed else FAIL} {result.exercise_id}{label}: {result.message}"
 
 
+#: The verdicts that count as an attempt in the learner's progress (course_lib.progress).
+_ATTEMPTS = (Status.PASSED, Status.NOT_YET, Status.LEARNER_ERROR)
+
+
 def check(exercise_id: str, *args: Any, **kwargs: Any) -> None:
-    """Check the learner's answer and print the verdict (``run_check`` returns it instead)."""
-    print(_verdict(run_check(exercise_id, *args, **kwargs)))
+    """Check the learner's answer, print the verdict and record it in their progress.
+
+    (``run_check`` returns the verdict instead, and records nothing.)
+    """
+    result = run_check(exercise_id, *args, **kwargs)
+    if result.status in _ATTEMPTS:
+        progress.record(exercise_id, result.passed)
+    print(_verdict(result))
 
 
 def check_solution(exercise_id: str, *args: Any, **kwargs: Any) -> None:
-    """Check the reference solution: printed as such, and never counted as the learner's progress."""
+    """Check the reference solution: printed as such, and never recorded as the learner's progress."""
     print(_verdict(run_check(exercise_id, *args, **kwargs), " (reference solution)"))

@@ -19,6 +19,7 @@ import pwd
 import secrets
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,10 @@ from psycopg import sql
 # Set before any kernel starts, so nbval's kernels inherit it: a bug in an exercise
 # check raises instead of being printed as "internal error", so no test passes over it.
 os.environ["COURSE_STRICT_CHECKS"] = "1"
+# check() records the learner's progress: tests (and their kernels) write to a file of their own.
+_PROGRESS_FOLDER = tempfile.mkdtemp(prefix="course_progress_")
+os.environ["COURSE_PROGRESS_FILE"] = os.path.join(_PROGRESS_FOLDER, "progress.json")
+atexit.register(shutil.rmtree, _PROGRESS_FOLDER, ignore_errors=True)
 
 
 @pytest.fixture
