@@ -175,7 +175,9 @@ def _start_container(image: str) -> URL:
 def explain_connect_error(server: CourseServer, url: URL, error: Exception) -> str:
     """A one-paragraph explanation of a failed connection: what happened, what to do."""
     detail = mask_text(str(error).strip(), url.password if isinstance(url.password, str) else None)
-    last_line = detail.splitlines()[-1] if detail else type(error).__name__
+    # libpq indents its advice with a tab ("\n\tIs the server running..."): one clean line.
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    last_line = lines[-1] if lines else type(error).__name__
     socket_dir = url.query.get("host")
     if not url.host and isinstance(socket_dir, str) and socket_dir.startswith("/"):
         where = "the local Unix socket"  # not "localhost:5432", and no machine path

@@ -71,6 +71,8 @@ def test_a_closed_port_fails_at_once(course_env):
     assert seconds < 10
     assert message.startswith(f"DATABASE_URL: cannot connect to 127.0.0.1:{port} (")
     assert "unset DATABASE_URL to use the embedded PostgreSQL" in message
+    assert "\t" not in message and "\n" not in message  # libpq's tabbed advice, as one clean line
+    assert "(Is the server running on that host and accepting TCP/IP connections?)" in message
     assert SECRET not in message
 
 

@@ -1,0 +1,121 @@
+"""The course works from any folder: spaces, non-ASCII letters, quotes, shell characters, long paths.
+
+The embedded server is started with an argument list (no shell), and its socket goes in a short
+private folder when the data directory's path cannot hold it. Each test runs its own server in
+a folder of that shape, in a subprocess, and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from course_lib import embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FOLDER_NAMES = {
+    "space": "my course",
+    "non_ascii": "cours de données ü",
+    "single_quote": "learner's course",
+    "double_quote": 'the "course"',
+    "shell_characters": "a $HOME `b` & c; d",
+    "comma": "one, two",
+    "long": "a-very-long-folder-name-" * 6,  # with the base, a socket path far over 107 bytes
+}
+
+USE_SERVER = """
+import sys
+from sqlalchemy import create_engine, text
+from course_lib import notebook_database
+db = notebook_database("zz_any_folder")
+engine = create_engine(db.url)
+with engine.begin() as conn:
+    conn.execute(text("CREATE TABLE note (body text)"))
+    conn.execute(text("INSERT INTO note VALUES ('hello from ' || current_database())"))
+    print(conn.scalar(text("SELECT body FROM note")))
+engine.dispose()
+"""
+
+
+@pytest.fixture
+def odd_base(request) -> Iterator[Path]:
+    # Not pytest's tmp_path: it is private (0700), which locks out the server's OS user as root.
+    base = Path(tempfile.mkdtemp(prefix="course-any-folder-")) / FOLDER_NAMES[request.param]
+    base.mkdir()
+    yield base
+    pgdata = base / "pgdata"
+    if pgdata.exists():
+        embedded.stop(pgdata)
+    shutil.rmtree(base.parent, ignore_errors=True)
+
+
+def run(code_or_module: list[str], pgdata: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB")}
+    env["COURSE_PGDATA"] = str(pgdata)
+    return subprocess.run(
+        [sys.executable, *code_or_module], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("odd_base", sorted(FOLDER_NAMES), indirect=True)
+def test_the_embedded_server_starts_in_any_folder(odd_base: Path) -> None:
+    pgdata = odd_base / "pgdata"
+    result = run(["-c", USE_SERVER], pgdata)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "hello from course_zz_any_folder"
+    assert embedded.postmaster_pid(pgdata) is not None
+    socket_dir = embedded.socket_directory(pgdata)
+    assert (socket_dir / ".s.PGSQL.5432").is_socket()
+    assert embedded.stop(pgdata)
+    assert embedded.postmaster_pid(pgdata) is None
+
+
+def test_a_plain_short_folder_keeps_its_socket_in_the_data_directory(tmp_path: Path) -> None:
+    plain = Path(tempfile.gettempdir()) / "plain_pgdata"
+    assert embedded.socket_directory(plain) == plain
+
+
+@pytest.mark.parametrize("name", ["space", "double_quote", "long"])
+def test_an_odd_folder_gets_a_short_private_socket_folder(name: str) -> None:
+    pgdata = Path(tempfile.gettempdir()) / FOLDER_NAMES[name] / "pgdata"
+    folder = embedded.socket_directory(pgdata)
+    try:
+        assert folder != pgdata
+        assert folder.name.startswith("course-pg-") and " " not in str(folder)
+        assert len(str(folder / ".s.PGSQL.5432")) < 100
+        assert folder.stat().st_mode & 0o777 == 0o700
+        assert embedded.socket_directory(pgdata) == folder  # the same folder every time
+    finally:
+        folder.rmdir()
+
+
+@pytest.mark.parametrize("odd_base", ["non_ascii"], indirect=True)
+def test_status_from_a_checkout_in_an_odd_folder(odd_base: Path) -> None:
+    """A checkout (here: a copy of course_lib) in `cours de données ü`, with its own .pgdata."""
+    shutil.copytree(
+        ROOT / "course_lib", odd_base / "course_lib", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA")}
+    result = subprocess.run(
+        [sys.executable, "-m", "course_lib", "status"],
+        cwd=odd_base,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    try:
+        assert result.returncode == 0, result.stderr
+        assert "data dir:  .pgdata" in result.stdout
+        assert "version:   PostgreSQL 18" in result.stdout
+        assert str(odd_base) not in result.stdout  # no machine path in what a learner copies
+    finally:
+        embedded.stop(odd_base / ".pgdata")
