@@ -96,3 +96,61 @@ def postgres_bin_dir() -> Path | None:
     if initdb and shutil.which("pg_ctl"):
         return Path(initdb).resolve().parent
     return None
+
+
+# --- exercise checks: assert the precise outcome (tests/test_checks_nbNN.py) ------------------
+
+
+def _outcome(exercise_id: str, args: tuple, kwargs: dict, *, strict_errors: bool | None = None):
+    from course_lib.exercises import evaluate
+
+    return evaluate(exercise_id, args, kwargs, strict_errors=strict_errors)
+
+
+def _expect(result, status, contains: str | tuple[str, ...]) -> str:
+    wanted = (contains,) if isinstance(contains, str) else contains
+    assert result.status == status, f"expected {status.value!r}, got {result!r}"
+    missing = [text for text in wanted if text not in result.message]
+    assert not missing, f"{result.exercise_id}: {missing} not in the message {result.message!r}"
+    return result.message
+
+
+def assert_passes(exercise_id: str, *args, **kwargs) -> str:
+    """The check passes this answer; returns its message (``passed. <note>``)."""
+    from course_lib.exercises import Status
+
+    return _expect(_outcome(exercise_id, args, kwargs), Status.PASSED, ())
+
+
+def assert_hint(exercise_id: str, *args, contains: str | tuple[str, ...], **kwargs) -> str:
+    """The check answers with a Hint whose text contains ``contains`` (a string, or all of a tuple's)."""
+    from course_lib.exercises import Status
+
+    return _expect(_outcome(exercise_id, args, kwargs), Status.NOT_YET, contains)
+
+
+def assert_learner_error(exercise_id: str, *args, contains: str | tuple[str, ...] = (), **kwargs) -> str:
+    """The learner's code or query raised (``your code raised ...`` / ``your query raised ...``)."""
+    from course_lib.exercises import Status
+
+    return _expect(_outcome(exercise_id, args, kwargs), Status.LEARNER_ERROR, contains)
+
+
+def assert_not_answered(exercise_id: str, *args, **kwargs) -> str:
+    """The answer still holds the ``...`` placeholder."""
+    from course_lib.exercises import Status
+
+    return _expect(_outcome(exercise_id, args, kwargs), Status.NOT_ANSWERED, "not answered yet")
+
+
+def assert_internal_error(exercise_id: str, *args, contains: str | tuple[str, ...] = (), **kwargs) -> str:
+    """The check itself crashed, and says so (naming the check) instead of blaming the learner.
+
+    For tests that inject a fault on purpose; any other test fails on such a crash, because
+    tests/conftest.py makes checks strict.
+    """
+    from course_lib.exercises import Status
+
+    result = _outcome(exercise_id, args, kwargs, strict_errors=False)
+    wanted = (contains,) if isinstance(contains, str) else contains
+    return _expect(result, Status.INTERNAL_ERROR, (f"internal error in the check for {exercise_id}", *wanted))

@@ -7,6 +7,7 @@ being written while this runs), so nothing here names a notebook.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import (
+    assert_hint,
+    assert_internal_error,
+    assert_learner_error,
+    assert_not_answered,
+    assert_passes,
+)
 from sqlalchemy import MetaData, text
 from sqlalchemy.orm import Session
 
@@ -35,6 +43,7 @@ from course_lib.exercises import (
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHECK_CALL = re.compile(r"""\bcheck(?:_solution)?\(\s*["']([^"']+)["']""")
+SOLUTION_CALL = re.compile(r"""\bcheck_solution\(\s*["']([^"']+)["']""")
 # `### Exercise 2 ★★ (`nb04-name`, ~10 min)`; the stars and the time are being added (issue 9).
 EXERCISE_HEADING = re.compile(
     r"^###\s+Exercise\s+\d+\s+(?:(★{1,3})\s+)?\(`([^`]+)`(?:,\s*~?\d+(?:-\d+)?\s*min)?\)", re.MULTILINE
@@ -205,6 +214,64 @@ def test_learner_wants_something_to_call(register):
     register("zz-test-call")(lambda function: learner(function))
     result = run_check("zz-test-call", 42)
     assert result.status is Status.NOT_YET and "should be a function" in result.message
+
+
+def test_the_test_helpers_assert_the_precise_outcome(answer_is_42, broken_hint):
+    assert assert_passes("zz-test-answer", 42) == "passed. the answer, in none."
+    assert assert_hint("zz-test-answer", 41, contains="Deep Thought") == "not yet. think of Deep Thought."
+    assert_hint("zz-test-answer", 41, contains=("think", "Deep"))
+    with pytest.raises(AssertionError, match="not in the message"):
+        assert_hint("zz-test-answer", 41, contains="Marvin")
+    with pytest.raises(AssertionError, match="expected 'not yet', got"):
+        assert_hint("zz-test-answer", 42, contains="Deep Thought")
+    with pytest.raises(AssertionError, match="expected 'passed', got"):
+        assert_passes("zz-test-answer", 41)
+    assert_learner_error("zz-test-answer", lambda: 1 / 0, contains="your code raised ZeroDivisionError")
+    assert_not_answered("zz-test-answer", ...)
+    assert_internal_error("zz-test-broken", -1, contains="NameError")
+    with pytest.raises(AssertionError, match="expected 'internal error'"):
+        assert_internal_error("zz-test-broken", 1)
+
+
+def test_a_fault_injected_into_a_check_fails_the_test_that_covers_it(broken_hint):
+    """What tests/test_checks_nbNN.py do, against a check with a NameError in a hint path."""
+    with pytest.raises(InternalCheckError):
+        assert_hint("zz-test-broken", -1, contains="negative")
+    with pytest.raises(InternalCheckError):
+        assert not run_check("zz-test-broken", -1)[0]  # even the weakest assertion cannot pass over it
+
+
+def test_a_fault_injected_into_a_real_check_module_fails_its_tests(tmp_path):
+    """Remove `Hint` from notebook 00's check module: every hint path raises NameError, and its tests fail."""
+    module = checks_registry.module_names("00")[0]
+    (tmp_path / "inject_fault.py").write_text(
+        "import importlib\n"
+        "def pytest_configure(config):\n"
+        f"    module = importlib.import_module({module!r})\n"
+        "    del module.Hint\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "inject_fault",
+            "-p",
+            "no:randomly",
+            "-x",
+            "-q",
+            "tests/test_checks_nb00.py",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "InternalCheckError: internal error in the check for nb00-" in done.stdout
+    assert "NameError: name 'Hint' is not defined" in done.stdout
 
 
 # --- each notebook loads only its own checks --------------------------------------------------
@@ -474,6 +541,24 @@ def test_every_check_used_in_a_notebook_is_registered(path):
     assert headings <= hidden, (
         f"{path.name}: exercises with no reference solution: {sorted(headings - hidden)}"
     )
+    solutions = solution_cells(path)
+    elsewhere = {
+        found
+        for cell in cells(path)
+        if cell not in solutions
+        for found in SOLUTION_CALL.findall(source(cell))
+    }
+    assert not elsewhere, (
+        f"{path.name}: check_solution(...) outside a reference solution: {sorted(elsewhere)}"
+    )
+    if any(stars.values()):  # a notebook on issue 9's standard: every exercise has its level...
+        unlevelled = sorted(exercise_id for exercise_id, level in stars.items() if not level)
+        assert not unlevelled, f"{path.name}: exercise headings without their ★ level: {unlevelled}"
+        # ...and its reference solutions never count as the learner's progress
+        solved = {found for cell in solutions for found in SOLUTION_CALL.findall(source(cell))}
+        assert headings <= solved, (
+            f"{path.name}: reference solutions end with check_solution(...): {sorted(headings - solved)}"
+        )
 
 
 def check_tests_text() -> str:
@@ -517,3 +602,49 @@ def test_the_structural_tests_catch_what_they_should(tmp_path):
         test_every_check_used_in_a_notebook_is_registered(path)
     with pytest.raises(AssertionError, match="no tests/test_checks_"):
         test_every_registered_check_has_a_test("nb99-never-tested")
+
+
+def test_the_structural_tests_hold_notebooks_to_the_levelled_standard(tmp_path, monkeypatch):
+    (tmp_path / "nb99_fake.py").write_text(
+        "from course_lib.exercises import exercise\nexercise('nb99-levelled', level=2)(lambda value: None)\n"
+    )
+    monkeypatch.setattr(checks_registry, "__path__", [*checks_registry.__path__, str(tmp_path)])
+
+    def notebook(heading: str, learner_call: str, solution_call: str) -> Path:
+        path = tmp_path / "99_fake.ipynb"
+        solution = {"jupyter": {"source_hidden": True}, "tags": ["solution"]}
+        path.write_text(
+            json.dumps(
+                {
+                    "cells": [
+                        {"cell_type": "markdown", "metadata": {}, "source": f"{heading}\nDo it."},
+                        {"cell_type": "code", "metadata": {}, "source": learner_call, "outputs": []},
+                        {"cell_type": "code", "metadata": solution, "source": solution_call, "outputs": []},
+                    ]
+                }
+            )
+        )
+        return path
+
+    right = (
+        "### Exercise 1 ★★ (`nb99-levelled`, ~10 min)",
+        'check("nb99-levelled", answer_1)',
+        '# Reference solution (expand to see it)\ncheck_solution("nb99-levelled", 1)',
+    )
+    try:
+        test_every_check_used_in_a_notebook_is_registered(notebook(*right))
+        with pytest.raises(AssertionError, match="says ★★★, its check is registered as ★★"):
+            test_every_check_used_in_a_notebook_is_registered(
+                notebook(right[0].replace("★★", "★★★"), *right[1:])
+            )
+        with pytest.raises(AssertionError, match="reference solutions end with check_solution"):
+            test_every_check_used_in_a_notebook_is_registered(
+                notebook(*right[:2], right[2].replace("check_solution(", "check("))
+            )
+        with pytest.raises(AssertionError, match=r"check_solution\(...\) outside a reference solution"):
+            test_every_check_used_in_a_notebook_is_registered(
+                notebook(right[0], right[1].replace("check(", "check_solution("), right[2])
+            )
+    finally:
+        sys.modules.pop("course_lib.checks.nb99_fake", None)
+        checks_registry.unregister("nb99-levelled")
