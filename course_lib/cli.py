@@ -77,8 +77,26 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def install_lab_settings() -> Path:
+    """This environment's JupyterLab defaults for the course: no news or update prompt on first open.
+
+    JupyterLab reads every file in ``<app dir>/settings/overrides.d/`` as default settings for the
+    environment (its documented mechanism for administrators); the learner's own settings in
+    ``~/.jupyter`` are not touched, and anything they set there still wins.
+    """
+    from jupyterlab.commands import get_app_dir
+
+    source = Path(__file__).with_name("jupyterlab_overrides.json")
+    target = Path(get_app_dir()) / "settings" / "overrides.d" / "pg-sqlmodel-course.json"
+    if not target.exists() or target.read_bytes() != source.read_bytes():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    return target
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     """JupyterLab on the course, opening 00_setup; as root (Colab, containers) with --allow-root."""
+    install_lab_settings()
     command = [sys.executable, "-m", "jupyterlab", str(checkout_root() / "notebooks" / "00_setup.ipynb")]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         print("Running as root (a container or Colab?): starting JupyterLab with --allow-root.", flush=True)

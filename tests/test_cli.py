@@ -187,6 +187,13 @@ def test_lab_starts_jupyterlab_on_the_course(tmp_path):
         assert answered, "JupyterLab did not answer within 60 s (as root it needs --allow-root)"
         names = {item["name"] for item in response.json()["content"]}
         assert "00_setup.ipynb" in names
+        # JupyterLab's own settings API: the course's environment defaults are in force.
+        settings = httpx.get(
+            f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+            params={"token": token},
+        ).json()
+        assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
+        assert settings["schema"]["properties"]["checkForUpdates"]["default"] is False
     finally:
         lab.terminate()
         lab.wait(timeout=30)
