@@ -13,6 +13,7 @@ import configparser
 import json
 import re
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -96,6 +97,18 @@ def private_server():
     shutil.rmtree(base, ignore_errors=True)
 
 
+def learner_visible(folder: Path) -> set[str]:
+    """What JupyterLab's file browser shows in ``folder`` (it hides names starting with a dot)."""
+    return {entry.name for entry in folder.iterdir() if not entry.name.startswith(".")}
+
+
+def committed_entries(folder: Path) -> set[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--", "."], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {Path(name).parts[0] for name in listed}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_two_runs_in_a_row_give_the_committed_outputs(path: Path) -> None:
     committed = comparable_outputs(json.loads(path.read_text()))
@@ -106,3 +119,7 @@ def test_two_runs_in_a_row_give_the_committed_outputs(path: Path) -> None:
             f"run {run}: code cells {differing} differ from the committed outputs; first one:\n"
             f"committed: {committed[differing[0] - 1]}\nfresh:     {fresh[differing[0] - 1]}"
         )
+    # Scratch output (Alembic projects, generated test modules) never lands where a learner looks.
+    if shutil.which("git") and (ROOT / ".git").exists():
+        strays = learner_visible(path.parent) - committed_entries(path.parent)
+        assert not strays, f"after {path.name}, notebooks/ shows files that are not the course's: {strays}"
