@@ -1,148 +1,415 @@
-"""Each check of 04_raw_sql fails on wrong answers and passes on the right one."""
+"""The exercise checks of notebooks/04_raw_sql.ipynb: the reference passes, each wrong answer gets its hint.
+
+The checks build scratch databases of their own (the notebook's tables, other rows), so these
+tests need only the course's server. Hints are asserted by their text: a check that crashes in a
+hint path fails here (tests/conftest.py makes checks strict).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import psycopg
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, text
+from helpers import assert_hint, assert_learner_error, assert_not_answered, assert_passes
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from course_lib import notebook_database
-from course_lib.exercises import run_check
 
-metadata = MetaData()
-user_table = Table(
+@pytest.fixture(autouse=True)
+def _server(embedded):
+    """Every check here creates a scratch database on the course's embedded server."""
+
+
+# --- nb04-tasks-in-projects -------------------------------------------------------------------
+
+BY_NAMES = text(
+    "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id "
+    "WHERE p.name IN :names ORDER BY t.title, t.id"
+).bindparams(bindparam("names", expanding=True, type_=String))
+
+
+def titles_in_projects(session, names):
+    return list(session.execute(BY_NAMES, {"names": names}).scalars())
+
+
+def test_tasks_in_projects_reference_passes():
+    assert_passes("nb04-tasks-in-projects", titles_in_projects)
+
+    def with_any(session, names):  # = ANY(array) is right too
+        query = text(
+            "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id "
+            "WHERE p.name = ANY(:names) ORDER BY t.title, t.id"
+        )
+        return list(session.execute(query, {"names": list(names)}).scalars())
+
+    assert_passes("nb04-tasks-in-projects", with_any)
+
+
+def test_tasks_in_projects_untyped_expanding_parameter_fails_on_an_empty_list():
+    untyped = text(
+        "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id "
+        "WHERE p.name IN :names ORDER BY t.title, t.id"
+    ).bindparams(bindparam("names", expanding=True))
+
+    def titles(session, names):
+        return list(session.execute(untyped, {"names": names}).scalars())
+
+    assert_hint("nb04-tasks-in-projects", titles, contains="type_=String")
+
+
+def test_tasks_in_projects_hard_coded_fails():
+    notebook_output = [
+        "Add tests for CSV import",
+        "Harden the Terraform modules",
+        "Review the search endpoint",
+    ]
+    assert_hint(
+        "nb04-tasks-in-projects", lambda session, names: notebook_output, contains="the check's own data"
+    )
+
+
+def test_tasks_in_projects_pasted_names_get_the_binding_hints():
+    def pasted(session, names):
+        listed = ", ".join(f"'{name}'" for name in names)
+        query = (
+            "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id "
+            f"WHERE p.name IN ({listed}) ORDER BY t.title, t.id"
+        )
+        return list(session.execute(text(query)).scalars())
+
+    assert_hint(
+        "nb04-tasks-in-projects", pasted, contains="a quote in a name pasted into SQL ends the string"
+    )
+
+    # Quotes escaped by hand: the names get through, but an empty list makes IN () a syntax error.
+    def doubled_quotes_empty(session, names):
+        listed = ", ".join("'" + name.replace("'", "''") + "'" for name in names)
+        query = f"SELECT t.title FROM task t JOIN project p ON p.id = t.project_id WHERE p.name IN ({listed})"
+        return list(session.execute(text(query + " ORDER BY t.title, t.id")).scalars())
+
+    assert_hint("nb04-tasks-in-projects", doubled_quotes_empty, contains="An expanding bound parameter")
+
+    def hostile_leaks(session, names):  # survives the quotes test, but lets the hostile input in
+        if any("OR" in name for name in names):
+            return ["Rotate keys"]
+        return titles_in_projects(session, names)
+
+    assert_hint("nb04-tasks-in-projects", hostile_leaks, contains="the input rewrote your SQL")
+
+    def empty_gives_all(session, names):
+        return titles_in_projects(session, names) if names else ["Rotate keys"]
+
+    assert_hint(
+        "nb04-tasks-in-projects", empty_gives_all, contains="an empty list of names should give no titles"
+    )
+
+
+def test_tasks_in_projects_shape_and_order_hints():
+    assert_hint("nb04-tasks-in-projects", lambda session, names: None, contains="returned None")
+
+    def rows(session, names):
+        return session.execute(BY_NAMES, {"names": names}).all()
+
+    assert_hint("nb04-tasks-in-projects", rows, contains=".scalars()")
+
+    def unsorted(session, names):
+        return list(reversed(titles_in_projects(session, names)))
+
+    assert_hint("nb04-tasks-in-projects", unsorted, contains="not in order: ORDER BY the title")
+
+    def accents_lost(session, names):
+        names = [name.encode("ascii", "ignore").decode() for name in names]
+        return titles_in_projects(session, names)
+
+    assert_hint("nb04-tasks-in-projects", accents_lost, contains="reach SQL intact")
+    assert_hint("nb04-tasks-in-projects", "titles_in_projects", contains="pass the function itself")
+    assert_not_answered("nb04-tasks-in-projects", ...)
+
+
+def test_tasks_in_projects_learner_error_is_reported_as_such():
+    def broken(session, names):
+        return session.execute(text("SELECT title FROM tasks")).scalars().all()
+
+    assert_learner_error("nb04-tasks-in-projects", broken, contains="UndefinedTable")
+
+
+# --- nb04-open-task-counts --------------------------------------------------------------------
+
+OPEN_TASK_COUNTS = """
+SELECT p.name, count(t.id) AS open_tasks
+FROM project p LEFT JOIN task t ON t.project_id = p.id AND t.status <> 'done'
+GROUP BY p.name
+HAVING count(t.id) >= :min_open
+ORDER BY open_tasks DESC, p.name
+"""
+
+
+def test_open_task_counts_reference_passes():
+    assert_passes("nb04-open-task-counts", OPEN_TASK_COUNTS)
+    filtered_subquery = """
+        SELECT p.name, coalesce(o.n, 0) AS open_tasks
+        FROM project p
+        LEFT JOIN (SELECT project_id, count(*) AS n FROM task WHERE status <> 'done' GROUP BY project_id) o
+               ON o.project_id = p.id
+        WHERE coalesce(o.n, 0) >= :min_open
+        ORDER BY open_tasks DESC, p.name
+    """
+    assert_passes("nb04-open-task-counts", filtered_subquery)
+
+
+def test_open_task_counts_hard_coded_fails():
+    copied = "SELECT * FROM (VALUES ('Security audit', 12), ('Customer onboarding', 11)) AS t(name, n)"
+    assert_hint("nb04-open-task-counts", copied, contains="runs your SQL on its own projects")
+
+
+@pytest.mark.parametrize(
+    ("sql", "hint"),
+    [
+        (OPEN_TASK_COUNTS.replace("count(t.id)", "count(*)"), "count(t.id) counts only real tasks"),
+        (
+            OPEN_TASK_COUNTS.replace("LEFT JOIN", "JOIN"),
+            "a plain JOIN drops them, and so does a LEFT JOIN whose task condition sits in WHERE",
+        ),
+        (
+            OPEN_TASK_COUNTS.replace(" AND t.status <> 'done'", "").replace(
+                "GROUP BY", "WHERE t.status <> 'done' GROUP BY"
+            ),
+            "a plain JOIN drops them, and so does a LEFT JOIN whose task condition sits in WHERE",
+        ),
+        (
+            OPEN_TASK_COUNTS.replace(" AND t.status <> 'done'", "").replace(
+                "GROUP BY", "WHERE t.status <> 'done' OR t.id IS NULL GROUP BY"
+            ),
+            "a project whose tasks are all done is missing",
+        ),
+        (OPEN_TASK_COUNTS.replace(" AND t.status <> 'done'", ""), "done tasks are counted too"),
+        (OPEN_TASK_COUNTS.replace("open_tasks DESC, p.name", "p.name"), "most open tasks first"),
+        (OPEN_TASK_COUNTS.replace(":min_open", "0"), "a bound parameter, not a number"),
+        (OPEN_TASK_COUNTS.replace("HAVING count(t.id) >= :min_open", ""), "HAVING count(...) >= :min_open"),
+        ("SELECT name FROM project WHERE id > :min_open ORDER BY name", "two columns"),
+        ("SELECT name, name FROM project WHERE id > :min_open", "a number"),
+    ],
+)
+def test_open_task_counts_wrong_answers_get_their_hint(sql, hint):
+    assert_hint("nb04-open-task-counts", sql, contains=hint)
+
+
+def test_open_task_counts_not_sql():
+    assert_hint("nb04-open-task-counts", [("Ops", 3)], contains="the SQL, as a string")
+    assert_learner_error("nb04-open-task-counts", "SELECT * FROM projects", contains="UndefinedTable")
+    assert_not_answered("nb04-open-task-counts", ...)
+
+
+# --- nb04-upsert-user -------------------------------------------------------------------------
+
+users = Table(
     "user",
-    metadata,
+    MetaData(),
     Column("id", Integer, primary_key=True),
     Column("email", String, unique=True, nullable=False),
     Column("username", String, unique=True, nullable=False),
     Column("full_name", String, nullable=False),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=lambda: datetime.now(UTC)),
 )
 
-SCHEMA = """
-CREATE TABLE "user" (id serial PRIMARY KEY, email text UNIQUE NOT NULL, username text UNIQUE NOT NULL,
-                     full_name text NOT NULL);
-CREATE TABLE project (id serial PRIMARY KEY, name text UNIQUE NOT NULL);
-CREATE TABLE task (id serial PRIMARY KEY, project_id int NOT NULL REFERENCES project(id), title text NOT NULL,
-                   status text NOT NULL, priority int NOT NULL, created_at timestamptz NOT NULL);
+
+def upsert(session, email, username, full_name):
+    stmt = insert(users).values(email=email, username=username, full_name=full_name)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[users.c.email],
+        set_={"username": stmt.excluded.username, "full_name": stmt.excluded.full_name},
+    )
+    return session.execute(stmt.returning(users.c.id)).scalar_one()
+
+
+RAW_UPSERT = """
+    INSERT INTO "user" (email, username, full_name, is_active, created_at)
+    VALUES (:email, :username, :full_name, true, now())
+    ON CONFLICT (email) DO UPDATE SET username = EXCLUDED.username, full_name = EXCLUDED.full_name
+    RETURNING id
 """
 
 
-@pytest.fixture(scope="module")
-def engine():
-    db = notebook_database("test_checks_nb04")
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    tasks = (
-        [("Alpha", f"alpha {n}", "todo", 1) for n in range(6)]
-        + [("Beta", f"beta {n}", "blocked", 2) for n in range(5)]
-        + [("Gamma", f"gamma {n}", "todo", 3) for n in range(5)]
-        + [("Gamma", f"gamma done {n}", "done", 1) for n in range(2)]
-    )
-    with psycopg.connect(db.libpq_url, autocommit=True) as conn:
-        conn.execute(SCHEMA)
-        conn.execute("INSERT INTO project (name) VALUES ('Alpha'), ('Beta'), ('Gamma')")
-        conn.execute(
-            """INSERT INTO "user" (email, username, full_name)
-               VALUES ('ada@example.com', 'ada', 'Ada'), ('bob@example.com', 'bob', 'Bob')"""
-        )
-        for n, (project, title, status, priority) in enumerate(tasks):
-            conn.execute(
-                """INSERT INTO task (project_id, title, status, priority, created_at)
-                   SELECT id, %s, %s, %s, %s FROM project WHERE name = %s""",
-                (title, status, priority, start + timedelta(days=n), project),
-            )
-    engine = create_engine(db.url)
-    yield engine
-    engine.dispose()
+def raw_upsert(session, email, username, full_name, sql=RAW_UPSERT):
+    params = {"email": email, "username": username, "full_name": full_name}
+    return session.execute(text(sql), params).scalar()
 
 
-def test_tasks_with_status(engine):
-    def bound(session, status):
-        query = text("SELECT title FROM task WHERE status = :status ORDER BY title")
-        return list(session.execute(query, {"status": status}).scalars())
-
-    def pasted(session, status):
-        query = text(f"SELECT title FROM task WHERE status = '{status}' ORDER BY title")
-        return list(session.execute(query).scalars())
-
-    def unsorted(session, status):
-        return list(reversed(bound(session, status)))
-
-    def rows(session, status):
-        return session.execute(
-            text("SELECT title FROM task WHERE status = :s ORDER BY title"), {"s": status}
-        ).all()
-
-    assert run_check("nb04-tasks-with-status", bound, engine)[0]
-    passed, message = run_check("nb04-tasks-with-status", pasted, engine)
-    assert not passed and ":status" in message
-    passed, message = run_check("nb04-tasks-with-status", unsorted, engine)
-    assert not passed and "ORDER BY" in message
-    assert not run_check("nb04-tasks-with-status", rows, engine)[0]
-    assert not run_check("nb04-tasks-with-status", lambda session, status: None, engine)[0]
-    assert not run_check("nb04-tasks-with-status", "bound", engine)[0]
+def test_upsert_user_reference_passes():
+    assert_passes("nb04-upsert-user", upsert)
+    assert_passes("nb04-upsert-user", raw_upsert)
 
 
-def test_busy_projects(engine):
-    right = [("Alpha", 6), ("Beta", 5)]
-    assert run_check("nb04-busy-projects", right, engine)[0]
-    assert run_check("nb04-busy-projects", [["Alpha", 6], ["Beta", 5]], engine)[0]
-    passed, message = run_check("nb04-busy-projects", list(reversed(right)), engine)
-    assert not passed and "order" in message
-    passed, message = run_check("nb04-busy-projects", [*right, ("Gamma", 5)], engine)
-    assert not passed and "HAVING" in message
-    assert not run_check("nb04-busy-projects", [("Alpha", 6)], engine)[0]
-    assert not run_check("nb04-busy-projects", dict(right), engine)[0]
+def test_upsert_user_wrong_answers_get_their_hint():
+    def python_defaults_forgotten(session, email, username, full_name):
+        sql = RAW_UPSERT.replace(", is_active, created_at", "").replace(", true, now()", "")
+        return raw_upsert(session, email, username, full_name, sql)
 
-
-def test_latest_task_per_project(engine):
-    right = {"Alpha": "alpha 5", "Beta": "beta 4", "Gamma": "gamma done 1"}
-    assert run_check("nb04-latest-task-per-project", right, engine)[0]
-    passed, message = run_check("nb04-latest-task-per-project", {**right, "Alpha": "alpha 0"}, engine)
-    assert not passed and "row_number()" in message
-    assert not run_check("nb04-latest-task-per-project", {"Alpha": "alpha 5"}, engine)[0]
-    assert not run_check("nb04-latest-task-per-project", {**right, "Delta": "x"}, engine)[0]
-    assert not run_check("nb04-latest-task-per-project", list(right.items()), engine)[0]
-
-
-def test_upsert_user(engine):
-    def upsert(session, email, username, full_name):
-        stmt = insert(user_table).values(email=email, username=username, full_name=full_name)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["email"],
-            set_={"username": stmt.excluded.username, "full_name": stmt.excluded.full_name},
-        )
-        session.execute(stmt)
-
-    def plain_insert(session, email, username, full_name):
-        session.execute(insert(user_table).values(email=email, username=username, full_name=full_name))
-
-    def do_nothing(session, email, username, full_name):
-        stmt = insert(user_table).values(email=email, username=username, full_name=full_name)
-        session.execute(stmt.on_conflict_do_nothing())
+    assert_hint("nb04-upsert-user", python_defaults_forgotten, contains="Python defaults only")
 
     def select_then_write(session, email, username, full_name):
-        found = session.execute(user_table.select().where(user_table.c.email == email)).first()
-        values = {"username": username, "full_name": full_name}
-        if found:
-            session.execute(user_table.update().where(user_table.c.email == email).values(**values))
-        else:
-            session.execute(user_table.insert().values(email=email, **values))
+        found = session.execute(select(users.c.id).where(users.c.email == email)).scalar()
+        if found is None:
+            return session.execute(
+                users.insert()
+                .values(email=email, username=username, full_name=full_name)
+                .returning(users.c.id)
+            ).scalar_one()
+        session.execute(
+            users.update().where(users.c.id == found).values(username=username, full_name=full_name)
+        )
+        return found
+
+    assert_hint("nb04-upsert-user", select_then_write, contains="2 statements for one call")
+
+    def do_nothing(session, email, username, full_name):
+        sql = RAW_UPSERT.replace(
+            "DO UPDATE SET username = EXCLUDED.username, full_name = EXCLUDED.full_name", "DO NOTHING"
+        )
+        return raw_upsert(session, email, username, full_name, sql)
+
+    assert_hint("nb04-upsert-user", do_nothing, contains="DO NOTHING leaves the row as it was")
+
+    def reactivates(session, email, username, full_name):
+        sql = RAW_UPSERT.replace(
+            "full_name = EXCLUDED.full_name", "full_name = EXCLUDED.full_name, is_active = true"
+        )
+        return raw_upsert(session, email, username, full_name, sql)
+
+    assert_hint("nb04-upsert-user", reactivates, contains="an inactive user stays inactive")
+
+    def new_users_inactive(session, email, username, full_name):
+        return raw_upsert(
+            session, email, username, full_name, RAW_UPSERT.replace("true, now()", "false, now()")
+        )
+
+    assert_hint("nb04-upsert-user", new_users_inactive, contains="a new user should be active")
+
+    def returns_nothing(session, email, username, full_name):
+        raw_upsert(session, email, username, full_name)
+
+    assert_hint("nb04-upsert-user", returns_nothing, contains="should return the user's id")
+
+    def returns_a_constant(session, email, username, full_name):
+        raw_upsert(session, email, username, full_name)
+        return 41
+
+    assert_hint("nb04-upsert-user", returns_a_constant, contains="expected the id of the user")
 
     def committing(session, email, username, full_name):
-        upsert(session, email, username, full_name)
+        user_id = upsert(session, email, username, full_name)
         session.commit()
+        return user_id
 
-    assert run_check("nb04-upsert-user", upsert, engine)[0]
-    assert run_check("nb04-upsert-user", upsert, engine)[0]  # the check rolled its changes back
-    assert not run_check("nb04-upsert-user", plain_insert, engine)[0]
-    passed, message = run_check("nb04-upsert-user", do_nothing, engine)
-    assert not passed and "DO UPDATE" in message
-    passed, message = run_check("nb04-upsert-user", select_then_write, engine)
-    assert not passed and "ON CONFLICT" in message
-    passed, message = run_check("nb04-upsert-user", committing, engine)
-    assert not passed and "committed" in message
-    assert not run_check("nb04-upsert-user", None, engine)[0]
+    assert_hint("nb04-upsert-user", committing, contains="your function committed")
+
+
+def test_upsert_user_not_a_function():
+    assert_hint("nb04-upsert-user", None, contains="pass the function itself")
+    assert_not_answered("nb04-upsert-user", ...)
+
+    def typo(session, email, username, full_name):
+        return session.execute(text('INSERT INTO "users" (email) VALUES (:e)'), {"e": email})
+
+    assert_learner_error("nb04-upsert-user", typo, contains="UndefinedTable")
+
+
+# --- nb04-monthly-done ------------------------------------------------------------------------
+
+MONTHLY_DONE = """
+WITH done AS (
+    SELECT date_trunc('month', completed_at AT TIME ZONE 'UTC') AS month
+    FROM task WHERE completed_at IS NOT NULL
+),
+months AS (
+    SELECT generate_series(min(month), max(month), interval '1 month') AS month FROM done
+)
+SELECT to_char(m.month, 'YYYY-MM') AS month,
+       count(d.month) AS done,
+       sum(count(d.month)) OVER (ORDER BY m.month) AS done_so_far
+FROM months m LEFT JOIN done d ON d.month = m.month
+GROUP BY m.month
+ORDER BY m.month
+"""
+
+
+def test_monthly_done_reference_passes():
+    assert_passes("nb04-monthly-done", MONTHLY_DONE)
+    recursive = """
+        WITH RECURSIVE bounds AS (
+            SELECT date_trunc('month', min(completed_at AT TIME ZONE 'UTC')) AS first_month,
+                   date_trunc('month', max(completed_at AT TIME ZONE 'UTC')) AS last_month
+            FROM task
+        ), months AS (
+            SELECT first_month AS month FROM bounds WHERE first_month IS NOT NULL
+            UNION ALL
+            SELECT month + interval '1 month' FROM months, bounds WHERE month < last_month
+        )
+        SELECT m.month::date, count(t.id), sum(count(t.id)) OVER (ORDER BY m.month)
+        FROM months m
+        LEFT JOIN task t ON date_trunc('month', t.completed_at AT TIME ZONE 'UTC') = m.month
+        GROUP BY m.month ORDER BY m.month
+    """
+    assert_passes("nb04-monthly-done", recursive)
+
+
+def test_monthly_done_hard_coded_fails():
+    notebook_output = """
+        SELECT * FROM (VALUES ('2025-10', 3, 3), ('2025-11', 6, 9), ('2025-12', 6, 15), ('2026-01', 16, 31),
+                              ('2026-02', 18, 49), ('2026-03', 64, 113)) AS t(month, done, done_so_far)
+    """
+    assert_hint(
+        "nb04-monthly-done", notebook_output, contains="on the check's own tasks (not the notebook's)"
+    )
+
+
+NOTEBOOK_STYLE = """
+SELECT to_char(date_trunc('month', completed_at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month,
+       count(*) AS done,
+       sum(count(*)) OVER (ORDER BY date_trunc('month', completed_at AT TIME ZONE 'UTC')) AS done_so_far
+FROM task
+WHERE completed_at IS NOT NULL
+GROUP BY date_trunc('month', completed_at AT TIME ZONE 'UTC')
+ORDER BY month
+"""
+
+
+@pytest.mark.parametrize(
+    ("sql", "hint"),
+    [
+        (NOTEBOOK_STYLE, "a month without any completed task is missing"),
+        (NOTEBOOK_STYLE.replace("WHERE completed_at IS NOT NULL", ""), "a row without a month"),
+        (MONTHLY_DONE.replace("count(d.month)", "count(*)"), "count(*) counts the row the LEFT JOIN made up"),
+        (MONTHLY_DONE.replace(" OVER (ORDER BY m.month)", " OVER ()"), "a running total"),
+        (
+            MONTHLY_DONE.replace("ORDER BY m.month\n", "ORDER BY m.month DESC\n"),
+            "not in order: ORDER BY the month",
+        ),
+        (MONTHLY_DONE.replace(" AT TIME ZONE 'UTC'", ""), "in a session whose TimeZone is Pacific/Auckland"),
+        (
+            """SELECT to_char(m, 'YYYY-MM'), 0, 0
+               FROM generate_series(timestamp '2025-11-01', timestamp '2026-03-01', '1 month') AS m""",
+            "on the check's own tasks",
+        ),
+        ("SELECT to_char(now(), 'YYYY-MM'), 1", "three columns"),
+        ("SELECT 202511, 1, 1", "the month as text"),
+        ("SELECT '2025-11', 'one', 1", "numbers (counts)"),
+    ],
+)
+def test_monthly_done_wrong_answers_get_their_hint(sql, hint):
+    assert_hint("nb04-monthly-done", sql, contains=hint)
+
+
+def test_monthly_done_empty_table_gives_no_rows():
+    fixed_months = MONTHLY_DONE.replace(
+        "SELECT generate_series(min(month), max(month), interval '1 month') AS month FROM done",
+        "SELECT generate_series(timestamp '2025-11-01', timestamp '2026-03-01', interval '1 month') AS month",
+    )
+    assert_hint("nb04-monthly-done", fixed_months, contains="with no completed task at all")
+
+
+def test_monthly_done_not_sql():
+    assert_hint("nb04-monthly-done", [("2025-11", 1, 1)], contains="the SQL, as a string")
+    assert_learner_error("nb04-monthly-done", "SELECT month FROM tasks", contains="UndefinedTable")
+    assert_not_answered("nb04-monthly-done", ...)
