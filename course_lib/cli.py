@@ -11,7 +11,8 @@ from pathlib import Path
 from course_lib import embedded
 from course_lib.databases import course_databases, describe, drop_course_databases
 from course_lib.errors import CourseSetupError
-from course_lib.server import checkout_root, current_server
+from course_lib.paths import checkout_root
+from course_lib.server import chosen_kind, current_server
 from course_lib.urls import libpq_url, mask_url
 
 EXTENSIONS = ("pg_trgm", "unaccent", "vector")
@@ -66,7 +67,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    if os.environ.get("DATABASE_URL") or os.environ.get("COURSE_DB", "").lower() == "docker":
+    if chosen_kind() != "embedded":
         print("Nothing to stop: the course uses DATABASE_URL or COURSE_DB=docker, not the embedded server.")
         return 0
     pgdata = embedded.data_directory()

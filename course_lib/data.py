@@ -21,7 +21,9 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from course_lib.paths import checkout_root
+
+DATA_DIR = checkout_root() / "data"
 
 
 def _bool(value: str) -> bool:

@@ -9,7 +9,8 @@ kept in the data directory under an exclusive lock on that directory:
   path with spaces, quotes or non-ASCII letters works; its Unix socket goes in the data
   directory, or in a short private folder under the temporary directory when that path
   is too long for a socket or has characters PostgreSQL's ``-k`` list cannot hold;
-- ``.course_users.json`` lists the processes using the server (pid and start time);
+- ``.course_users.json`` lists the processes using the server (pid and start time); the last
+  of them to exit cleanly stops it;
 - a watcher process, started with the server under the same lock, stops it once none
   of those processes has been alive for ``GRACE_SECONDS``: kernels that are killed
   (a restart, nbval, ``kill -9``) never run their exit handlers.
@@ -17,6 +18,7 @@ kept in the data directory under an exclusive lock on that directory:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -38,6 +40,7 @@ import psutil
 from sqlalchemy.engine import URL
 
 from course_lib.errors import CourseSetupError
+from course_lib.paths import checkout_root
 
 #: Wheel versions this module is tested with (tests/test_embedded.py fails outside them).
 TESTED_WHEEL_VERSIONS = ("18.6",)
@@ -57,7 +60,7 @@ def data_directory() -> Path:
     configured = os.environ.get("COURSE_PGDATA", "").strip()
     if configured:
         return Path(configured).expanduser().resolve()
-    return Path(__file__).resolve().parent.parent / ".pgdata"
+    return checkout_root() / ".pgdata"
 
 
 def wheel_version() -> str:
@@ -114,6 +117,7 @@ def start(pgdata: Path) -> URL:
                 _launch(pgdata)
             _add_user(pgdata, os.getpid())
             _ensure_watcher(pgdata)
+            _leave_at_exit(pgdata)
             socket_dir = _socket_dir_of_running(pgdata)
     except (OSError, subprocess.SubprocessError, RuntimeError) as error:
         raise CourseSetupError(
@@ -293,6 +297,24 @@ def _add_user(pgdata: Path, pid: int) -> None:
     _write_users(pgdata, [*users, key] if key else users)
 
 
+_leaving: set[Path] = set()
+
+
+def _leave_at_exit(pgdata: Path) -> None:
+    """On a clean exit, the last process using the server stops it at once (the watcher is for the rest)."""
+    if pgdata not in _leaving:
+        _leaving.add(pgdata)
+        atexit.register(_leave, pgdata)
+
+
+def _leave(pgdata: Path) -> None:
+    with contextlib.suppress(OSError, psutil.Error), _locked(pgdata):
+        me = os.getpid()
+        _write_users(pgdata, [user for user in _read_users(pgdata) if int(user[0]) != me])
+        if not live_users(pgdata):
+            _stop_locked(pgdata)
+
+
 def stop(pgdata: Path) -> bool:
     """Stop the server for ``pgdata`` whoever uses it. True if one was running."""
     if not pgdata.is_dir():
@@ -341,7 +363,7 @@ def _ensure_watcher(pgdata: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # not killed with the kernel's process group
-        cwd=str(Path(__file__).resolve().parent.parent),
+        cwd=str(checkout_root()),
     )
     pid_file.write_text(str(process.pid))
 

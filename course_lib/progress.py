@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib.server import checkout_root
+from course_lib.paths import checkout_root
 
 FILE_ENV = "COURSE_PROGRESS_FILE"
 FILE_NAME = ".course_progress.json"

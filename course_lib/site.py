@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from course_lib.server import checkout_root
+from course_lib.paths import checkout_root
 
 
 def notebook_title(path: Path) -> str:

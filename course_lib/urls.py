@@ -65,11 +65,6 @@ def parse_database_url(raw: str, *, setting: str = "DATABASE_URL") -> URL:
     return url.set(drivername="postgresql+psycopg")
 
 
-def with_database(url: URL, database: str) -> URL:
-    """The same server and credentials, another database."""
-    return url.set(database=database)
-
-
 def sync_url(url: URL) -> URL:
     """SQLAlchemy URL for the psycopg 3 driver (sync, and async with create_async_engine)."""
     return url.set(drivername="postgresql+psycopg")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from importlib.metadata import version
 
 import pandas as pd
 import pytest
@@ -33,11 +32,6 @@ def shell():
     shell = InteractiveShell.instance()
     yield shell
     InteractiveShell.clear_instance()
-
-
-def test_prettytable_is_below_the_version_that_breaks_ipython_sql():
-    major, minor = (int(part) for part in version("prettytable").split(".")[:2])
-    assert (major, minor) < (3, 12), "ipython-sql 0.5.0 fails with prettytable 3.12+ (KeyError: 'DEFAULT')"
 
 
 def test_sql_magic_runs_against_the_real_server_quietly(db, shell, capsys):

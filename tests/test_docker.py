@@ -57,7 +57,7 @@ def engine():
     """A Docker client whose engine answers and has (or can pull) ``IMAGE``; else skip."""
     import docker
 
-    from course_lib.server import docker_engine_problem  # docker.from_env(timeout=3).ping()
+    from course_lib.container import docker_engine_problem  # docker.from_env(timeout=3).ping()
 
     problem = docker_engine_problem()
     if problem is not None:
