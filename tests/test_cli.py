@@ -200,3 +200,17 @@ def test_lab_starts_jupyterlab_on_the_course(tmp_path):
     # Stopping the command stopped JupyterLab itself (no orphan server left on the port).
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=5)
+
+
+def test_stop_asks_the_same_owner_as_every_other_command(private_pgdata):
+    """One function decides which server: a blank DATABASE_URL is unset; COURSE_DB ignores case, spaces."""
+    docker = run_cli("stop", COURSE_DB=" Docker ", COURSE_PGDATA=str(private_pgdata))
+    assert (docker.returncode, docker.stdout) == (
+        0,
+        "Nothing to stop: the course uses DATABASE_URL or COURSE_DB=docker, not the embedded server.\n",
+    )
+    blank = run_cli("stop", DATABASE_URL="   ", COURSE_PGDATA=str(private_pgdata))
+    assert (blank.returncode, blank.stdout) == (0, "the embedded PostgreSQL was not running\n")
+    unknown = run_cli("stop", COURSE_DB="sqlite", COURSE_PGDATA=str(private_pgdata))
+    assert unknown.returncode == 2
+    assert "COURSE_DB='sqlite' is not a choice the course knows" in unknown.stderr
