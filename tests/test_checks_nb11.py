@@ -1,141 +1,290 @@
-"""The checks of notebooks/11_fastapi.ipynb: wrong answers get hints, right ones pass."""
+"""The checks of 11_fastapi: each mounts a router on its own app and database, and probes it.
 
-import pytest
-from pydantic import field_validator
-from sqlalchemy.orm import selectinload
-from sqlmodel import Field, Relationship, Session, SQLModel, create_engine, select
+The models here mirror the notebook's (User, Task and their data models) on a registry of
+their own, so they never meet another test's tables named "user" or "task".
+"""
 
-from course_lib.exercises import run_check
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from helpers import assert_hint, assert_learner_error, assert_not_answered, assert_passes
+from psycopg import errors as pg_errors
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import registry, selectinload
+from sqlmodel import Field, Relationship, Session, SQLModel, delete, select
 
 
-class CheckOwner(SQLModel, table=True):
+class Base(SQLModel, registry=registry()):
+    pass
+
+
+class UserBase(Base):
+    email: str = Field(unique=True, index=True)
+    username: str = Field(index=True)
+    is_active: bool = Field(default=True)
+
+
+class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    name: str
-    tasks: list["CheckTask"] = Relationship(back_populates="owner")
+    hashed_password: str
+    tasks: list["Task"] = Relationship(back_populates="user")
 
 
-class CheckTask(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class UserPublic(UserBase):
+    id: int
+
+
+class TaskBase(Base):
     title: str
-    owner_id: int = Field(foreign_key="checkowner.id")
-    owner: CheckOwner | None = Relationship(back_populates="tasks")
-
-
-@pytest.fixture
-def engine(scratch_name):
-    from course_lib import notebook_database
-
-    db = notebook_database(scratch_name("nb11"))
-    engine = create_engine(db.url)
-    SQLModel.metadata.create_all(engine, tables=[CheckOwner.__table__, CheckTask.__table__])
-    with Session(engine) as session:
-        for name, titles in [("ada", ["a", "b"]), ("grace", ["c"]), ("alan", [])]:
-            session.add(CheckOwner(name=name, tasks=[CheckTask(title=title) for title in titles]))
-        session.commit()
-    yield engine
-    engine.dispose()
-
-
-class RightTaskUpdate(SQLModel):
-    title: str | None = None
-    done: bool | None = None
-
-    @field_validator("title", "done")
-    @classmethod
-    def reject_null(cls, value):
-        if value is None:
-            raise ValueError("not null")
-        return value
-
-
-class NullableTaskUpdate(SQLModel):
-    title: str | None = None
-    done: bool | None = None
-
-
-class RequiredTaskUpdate(SQLModel):
-    title: str
-    done: bool
-
-
-class DefaultsTaskUpdate(SQLModel):
-    title: str = "untitled"
     done: bool = False
 
 
-def test_task_update():
-    assert run_check("nb11-task-update", RightTaskUpdate)[0]
-    for wrong, words in [
-        (NullableTaskUpdate, "field_validator"),
-        (RequiredTaskUpdate, "empty PATCH body"),
-        (SQLModel, "exactly the fields"),
-        (RightTaskUpdate(), "TaskUpdate class"),
-    ]:
-        passed, message = run_check("nb11-task-update", wrong)
-        assert not passed and words in message, message
-    # defaults that are not None still dump only what was sent, and reject null: accepted
-    assert run_check("nb11-task-update", DefaultsTaskUpdate)[0]
+class Task(TaskBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    user: User | None = Relationship(back_populates="tasks")
 
 
-def test_status_codes():
-    right = {"duplicate email": 409, "missing user": 404, "limit 500": 422, "null username": 422}
-    assert run_check("nb11-status-codes", right)[0]
-    for change, words in [
-        ({"duplicate email": 400}, "409"),
-        ({"null username": 500}, "old PATCH"),
-        ({"limit 500": 200}, "le=100"),
-        ({"missing user": 500}, "make the request"),
-    ]:
-        passed, message = run_check("nb11-status-codes", {**right, **change})
-        assert not passed and words in message, message
-    passed, message = run_check("nb11-status-codes", {"missing user": 404})
-    assert not passed and "lacks" in message
-    passed, message = run_check("nb11-status-codes", [409, 404, 422, 422])
-    assert not passed and "dict" in message
+class TaskPublic(TaskBase):
+    id: int
+    user_id: int
 
 
-def test_users_with_tasks_query(engine):
-    right = select(CheckOwner).options(selectinload(CheckOwner.tasks)).order_by(CheckOwner.id)
-    passed, message = run_check("nb11-users-with-tasks-query", right, engine)
-    assert passed and "3 users and 3 tasks in 2 queries" in message, message
-    for wrong, words in [
-        (select(CheckOwner).order_by(CheckOwner.id), "selectinload"),
-        (select(CheckOwner).options(selectinload(CheckOwner.tasks)).order_by(CheckOwner.id.desc()), "order"),
-        (select(CheckOwner).options(selectinload(CheckOwner.tasks)).limit(1), "every user"),
-        (select(CheckOwner.name), "select(User)"),
-        ("SELECT * FROM checkowner", "select(User)"),
-    ]:
-        passed, message = run_check("nb11-users-with-tasks-query", wrong, engine)
-        assert not passed and words in message, message
+class UserPublicWithTasks(UserPublic):
+    tasks: list[TaskPublic] = []
 
 
-def test_session_override(engine):
-    def right(some_engine):
-        def dependency():
-            with Session(some_engine) as session:
-                yield session
+def get_session():  # replaced by the check, as the notebook's is
+    raise AssertionError("the check should override get_session")
 
-        return dependency
 
-    assert run_check("nb11-test-session-override", right, engine)[0]
+SessionDep = Annotated[Session, Depends(get_session)]
 
-    other_engine = create_engine(engine.url)
 
-    def wrong_engine(some_engine):
-        def dependency():
-            with Session(other_engine) as session:
-                yield session
+# --- nb11-user-tasks -------------------------------------------------------------------------
 
-        return dependency
 
-    def returns_session(some_engine):
-        return lambda: Session(some_engine)
+def user_tasks_router(
+    *,
+    check_user=True,
+    filter_done=True,
+    order=True,
+    own_only=True,
+    empty_is_404=False,
+    public=True,
+):
+    router = APIRouter()
 
-    for wrong, words in [
-        (wrong_engine, "not bound"),
-        (returns_session, "generator function"),
-        (lambda some_engine: None, "return a function"),
-        ("get_session_for", "your function"),
-    ]:
-        passed, message = run_check("nb11-test-session-override", wrong, engine)
-        assert not passed and words in message, message
+    @router.get("/users/{user_id}/tasks/", response_model=list[TaskPublic] if public else None)
+    def read_user_tasks(user_id: int, session: SessionDep, done: bool | None = None):
+        if check_user and session.get(User, user_id) is None:
+            raise HTTPException(status_code=404, detail="User not found")
+        statement = select(Task)
+        if own_only:
+            statement = statement.where(Task.user_id == user_id)
+        if filter_done and done is not None:
+            statement = statement.where(Task.done == done)
+        if order:
+            statement = statement.order_by(Task.id)
+        tasks = session.exec(statement).all()
+        if empty_is_404 and not tasks:
+            raise HTTPException(status_code=404, detail="No tasks")
+        return tasks if public else [{**task.model_dump(), "secret": 1} for task in tasks]
+
+    return router
+
+
+def test_user_tasks_reference_passes():
+    assert_passes("nb11-user-tasks", user_tasks_router(), get_session)
+
+
+def test_user_tasks_wrong_answers_get_their_hint():
+    cases = [
+        (dict(check_user=False), "404 (session.get"),
+        (dict(filter_done=False), "?done= is ignored"),
+        (dict(order=False), "order them by id"),
+        (dict(own_only=False), "other users' tasks"),
+        (dict(empty_is_404=True, check_user=False), "has no tasks got 404"),
+        (dict(public=False), "response_model"),
+    ]
+    for options, words in cases:
+        assert_hint("nb11-user-tasks", user_tasks_router(**options), get_session, contains=words)
+
+
+def test_user_tasks_required_filter():
+    router = APIRouter()
+
+    @router.get("/users/{user_id}/tasks/", response_model=list[TaskPublic])
+    def read_user_tasks(user_id: int, done: bool, session: SessionDep):
+        if session.get(User, user_id) is None:
+            raise HTTPException(status_code=404, detail="User not found")
+        statement = select(Task).where(Task.user_id == user_id, Task.done == done)
+        return session.exec(statement.order_by(Task.id)).all()
+
+    assert_hint("nb11-user-tasks", router, get_session, contains="the filter is optional")
+
+
+def test_user_tasks_shapes():
+    assert_not_answered("nb11-user-tasks", ..., get_session)
+    assert_hint("nb11-user-tasks", "/users/{user_id}/tasks/", get_session, contains="APIRouter")
+    assert_hint("nb11-user-tasks", APIRouter(), get_session, contains="no GET /users/{user_id}/tasks/")
+    router = APIRouter()
+
+    @router.get("/users/{user_id}/tasks/")
+    def broken(user_id: int, session: SessionDep):
+        return session.exec(select(Task).where(Task.owner_id == user_id)).all()
+
+    assert_learner_error("nb11-user-tasks", router, get_session, contains="AttributeError")
+
+
+def test_user_tasks_hard_coded_output_fails():
+    """The tasks the notebook printed for ada, returned whatever the database holds."""
+    router = APIRouter()
+
+    @router.get("/users/{user_id}/tasks/")
+    def hard_coded(user_id: int):
+        return [
+            {"title": "Write the notes", "done": False, "id": 1, "user_id": 1},
+            {"title": "Check the engine", "done": False, "id": 2, "user_id": 1},
+        ]
+
+    assert_hint("nb11-user-tasks", router, get_session, contains="other users' tasks")
+
+
+# --- nb11-open-tasks -------------------------------------------------------------------------
+
+
+def open_tasks_router(*, eager=True, filter_tasks=True, filter_users=False, order=True, public=True):
+    router = APIRouter()
+
+    @router.get("/users-with-open-tasks/", response_model=list[UserPublicWithTasks] if public else None)
+    def read_users_with_open_tasks(session: SessionDep):
+        statement = select(User)
+        if eager:
+            tasks = User.tasks.and_(Task.done == False) if filter_tasks else User.tasks  # noqa: E712
+            statement = statement.options(selectinload(tasks))
+        if filter_users:
+            statement = statement.join(Task).where(Task.done == False).distinct()  # noqa: E712
+        if order:
+            statement = statement.order_by(User.id)
+        users = session.exec(statement).all()
+        if not eager and filter_tasks:
+            return [{**u.model_dump(), "tasks": [t for t in u.tasks if not t.done]} for u in users]
+        if not public:
+            return [{**u.model_dump(), "tasks": [t.model_dump() for t in u.tasks]} for u in users]
+        return users
+
+    return router
+
+
+def test_open_tasks_reference_passes():
+    message = assert_passes("nb11-open-tasks", open_tasks_router(), get_session)
+    assert "in 2 queries" in message
+
+
+def test_open_tasks_filtered_in_python_after_selectinload_passes():
+    router = APIRouter()
+
+    @router.get("/users-with-open-tasks/", response_model=list[UserPublicWithTasks])
+    def read(session: SessionDep):
+        users = session.exec(select(User).options(selectinload(User.tasks)).order_by(User.id)).all()
+        return [
+            UserPublicWithTasks.model_validate(
+                {**user.model_dump(), "tasks": [task for task in user.tasks if not task.done]}
+            )
+            for user in users
+        ]
+
+    assert_passes("nb11-open-tasks", router, get_session)
+
+
+def test_open_tasks_wrong_answers_get_their_hint():
+    cases = [
+        (dict(eager=False), "selectinload"),
+        (dict(filter_tasks=False), "done are listed too"),
+        (dict(filter_users=True), "Filter the tasks, not the users"),
+        (dict(order=False), "order them by id"),
+        (dict(public=False), "password hash"),
+    ]
+    for options, words in cases:
+        assert_hint("nb11-open-tasks", open_tasks_router(**options), get_session, contains=words)
+
+
+# --- nb11-delete-user ------------------------------------------------------------------------
+
+
+def delete_router(*, catch=True, orm=False, precheck=False, cascade=False, status=204, body=False):
+    router = APIRouter()
+
+    @router.delete("/users/{user_id}", status_code=status)
+    def delete_user(user_id: int, session: SessionDep):
+        user = session.get(User, user_id)
+        if user is None:
+            raise HTTPException(status_code=404, detail="User not found")
+        if precheck and session.exec(select(Task.id).where(Task.user_id == user_id)).first() is not None:
+            raise HTTPException(status_code=409, detail="The user still has tasks")
+        if cascade:
+            for task in user.tasks:
+                session.delete(task)
+        try:
+            if orm or cascade:
+                session.delete(user)
+            else:  # the DELETE runs here, and fails here while the user has tasks
+                session.exec(delete(User).where(User.id == user_id))
+            session.commit()
+        except IntegrityError as error:
+            session.rollback()
+            if catch and isinstance(error.orig, pg_errors.ForeignKeyViolation):
+                raise HTTPException(status_code=409, detail="The user still has tasks") from None
+            raise
+        return {"deleted": user_id} if body else None
+
+    return router
+
+
+def test_delete_user_reference_passes():
+    assert_passes("nb11-delete-user", delete_router(), get_session)
+
+
+def test_delete_user_asking_first_passes_too():
+    assert_passes("nb11-delete-user", delete_router(precheck=True, orm=True), get_session)
+
+
+def test_delete_user_wrong_answers_get_their_hint():
+    cases = [
+        (dict(catch=False), "(a foreign key violation), and the endpoint let"),
+        (dict(orm=True), "set their tasks' user_id to NULL"),
+        (dict(cascade=True), "neither are their tasks"),
+        (dict(status=200, body=True), "204 No Content"),
+    ]
+    for options, words in cases:
+        assert_hint("nb11-delete-user", delete_router(**options), get_session, contains=words)
+
+
+def test_delete_user_no_404():
+    router = APIRouter()
+
+    @router.delete("/users/{user_id}", status_code=204)
+    def delete_user(user_id: int, session: SessionDep):
+        user = session.get(User, user_id)
+        if user is not None:
+            session.delete(user)
+            session.commit()
+
+    assert_hint("nb11-delete-user", router, get_session, contains="not 404")
+
+
+def test_delete_user_409_for_everybody():
+    router = APIRouter()
+
+    @router.delete("/users/{user_id}", status_code=204)
+    def delete_user(user_id: int, session: SessionDep):
+        if session.get(User, user_id) is None:
+            raise HTTPException(status_code=404)
+        raise HTTPException(status_code=409, detail="no")
+
+    assert_hint("nb11-delete-user", router, get_session, contains="still there")
+
+
+def test_delete_user_needs_get_session():
+    assert_hint("nb11-delete-user", delete_router(), "get_session", contains="get_session too")
