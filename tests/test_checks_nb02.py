@@ -1,19 +1,20 @@
-"""The exercise checks of notebooks/02_crud.ipynb: wrong answers get a hint, right ones pass."""
+"""The exercise checks of notebooks/02_crud.ipynb: the reference passes, each wrong answer gets its hint.
+
+The checks build their own scratch databases; the models here are this module's own
+(a registry of their own), shaped like the notebook's.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 import pytest
-from helpers import unique_name
-from psycopg import sql as psycopg_sql
-from sqlalchemy import create_engine, text
+from sqlalchemy import insert, or_
 from sqlalchemy.orm import registry
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, SQLModel, col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from course_lib import current_server, notebook_database
-from course_lib.data import load_course_data
-from course_lib.exercises import run_check
+from course_lib.exercises import Status, run_check
 
 
 class Base(SQLModel, registry=registry()):
@@ -25,138 +26,272 @@ class User(Base, table=True):
     email: str
     username: str
     full_name: str
-    created_at: datetime
+    is_active: bool = True
+    hashed_password: str
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
 class Project(Base, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="user.id")
     name: str
-    created_at: datetime
+    description: str | None = None
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
 class Task(Base, table=True):
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")
+    assignee_id: int | None = Field(default=None, foreign_key="user.id")
     title: str
     description: str | None = None
     status: str = "todo"
-    priority: int = 2
+    priority: int = Field(default=2, ge=1, le=4)
     due_date: date | None = None
-    created_at: datetime
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    completed_at: datetime | None = None
     deleted_at: datetime | None = None
 
 
-class TaskUpdate(SQLModel):
-    title: str | None = None
-    description: str | None = None
-    status: str | None = None
-    priority: int | None = None
-    due_date: date | None = None
+@pytest.fixture(autouse=True)
+def _server(embedded):
+    """Every check here creates a scratch database on the course's embedded server."""
 
 
-@pytest.fixture(scope="module")
-def engine():
-    db = notebook_database(unique_name("nb02"))
-    engine = create_engine(db.url)
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        load_course_data(session, User=User, Project=Project, Task=Task)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE task SET deleted_at = :now WHERE id IN (2, 3)"), {"now": datetime.now(UTC)})
-    yield engine
-    engine.dispose()
-    with current_server().connect() as conn:
-        conn.execute(
-            psycopg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psycopg_sql.Identifier(db.name))
-        )
+def hint(result) -> str:
+    assert result.status is Status.NOT_YET, result
+    return result.message
 
 
-def page_query(
-    project="Platform reliability", order=(Task.priority, Task.id), offset_of=lambda p, s: (p - 1) * s
-):
-    def tasks_page(session, page, size):
-        statement = (
-            select(Task.title)
-            .join(Project)
-            .where(Project.name == project)
-            .order_by(*order)
-            .offset(offset_of(page, size))
-            .limit(size)
-        )
+LIVE = col(Task.deleted_at).is_(None)
+
+
+# --- nb02-page --------------------------------------------------------------------------------
+
+
+def page_function(live=True, order=(Task.priority, Task.id), offset=lambda page, size: (page - 1) * size):
+    def live_tasks_page(session, project_id, page, size):
+        statement = select(Task.title).where(Task.project_id == project_id)
+        if live:
+            statement = statement.where(LIVE)
+        statement = statement.order_by(*order).offset(offset(page, size)).limit(size)
         return list(session.exec(statement).all())
 
-    return tasks_page
+    return live_tasks_page
 
 
-def test_page(engine):
-    assert run_check("nb02-page", page_query(), engine)[0]
-    passed, message = run_check("nb02-page", page_query(offset_of=lambda p, s: p * s), engine)
-    assert not passed and "one page too far" in message
-    passed, message = run_check("nb02-page", page_query(order=(Task.id,)), engine)
-    assert not passed
-    passed, message = run_check("nb02-page", page_query(project="Search relaunch"), engine)
-    assert not passed
-    assert "the function itself" in run_check("nb02-page", ["a", "b"], engine)[1]
+def test_page_reference_passes():
+    assert run_check("nb02-page", page_function()).passed
 
 
-def search_with(make_condition, ordered=True):
-    def search_titles(session, q):
-        statement = select(Task.title).where(make_condition(q))
+def test_page_one_page_too_far():
+    assert "one page too far" in hint(run_check("nb02-page", page_function(offset=lambda p, s: p * s)))
+
+
+def test_page_without_the_id_tie_breaker():
+    assert "then id" in hint(run_check("nb02-page", page_function(order=(Task.priority,))))
+
+
+def test_page_with_soft_deleted_tasks():
+    assert "soft-deleted" in hint(run_check("nb02-page", page_function(live=False)))
+
+
+def test_page_of_all_projects():
+    def live_tasks_page(session, project_id, page, size):
+        statement = select(Task.title).where(LIVE).order_by(Task.priority, Task.id)
+        return list(session.exec(statement.offset((page - 1) * size).limit(size)).all())
+
+    assert "another project" in hint(run_check("nb02-page", live_tasks_page))
+
+
+def test_page_of_task_objects():
+    def live_tasks_page(session, project_id, page, size):
+        statement = select(Task).where(Task.project_id == project_id, LIVE).order_by(Task.priority, Task.id)
+        return list(session.exec(statement.offset((page - 1) * size).limit(size)).all())
+
+    assert "select(Task.title)" in hint(run_check("nb02-page", live_tasks_page))
+
+
+def test_page_hard_coded_titles_fail():
+    def live_tasks_page(session, project_id, page, size):
+        return ["Read/write split", "Raise the PostgreSQL work_mem", "Audit user_id columns"]
+
+    assert not run_check("nb02-page", live_tasks_page).passed
+
+
+# --- nb02-search ------------------------------------------------------------------------------
+
+
+def search_function(condition, live=True, ordered=True):
+    def search_tasks(session, q):
+        statement = select(Task.id).where(condition(q))
+        if live:
+            statement = statement.where(LIVE)
         if ordered:
-            statement = statement.order_by(Task.title)
+            statement = statement.order_by(Task.id)
         return list(session.exec(statement).all())
 
-    return search_titles
+    return search_tasks
 
 
-def test_search(engine):
-    right = search_with(lambda q: col(Task.title).icontains(q, autoescape=True))
-    assert run_check("nb02-search", right, engine)[0]
-    wildcards = search_with(lambda q: col(Task.title).icontains(q))
-    passed, message = run_check("nb02-search", wildcards, engine)
-    assert not passed and "autoescape" in message
-    case_sensitive = search_with(lambda q: col(Task.title).contains(q, autoescape=True))
-    passed, message = run_check("nb02-search", case_sensitive, engine)
-    assert not passed and "ignore the case" in message
-    unordered = search_with(lambda q: col(Task.title).icontains(q, autoescape=True), ordered=False)
-    passed, message = run_check("nb02-search", unordered, engine)
-    assert not passed and "sort them" in message
+def both(q, **options):
+    return or_(col(Task.title).icontains(q, **options), col(Task.description).icontains(q, **options))
 
 
-def patcher(dump_options):
-    def patch_task(session, task_id, patch):
-        task = session.get(Task, task_id)
-        task.sqlmodel_update(patch.model_dump(**dump_options))
-        session.add(task)
-        session.commit()
-        session.refresh(task)
-        return task
-
-    return patch_task
+def test_search_reference_passes():
+    assert run_check("nb02-search", search_function(lambda q: both(q, autoescape=True))).passed
 
 
-def test_patch(engine):
-    with engine.connect() as conn:
-        before = conn.execute(text("SELECT title, priority, description FROM task WHERE id = 10")).one()
-    assert run_check("nb02-patch", patcher({"exclude_unset": True}), TaskUpdate, engine)[0]
-    passed, message = run_check("nb02-patch", patcher({"exclude_none": True}), TaskUpdate, engine)
-    assert not passed and "explicit None" in message
-    passed, message = run_check("nb02-patch", patcher({}), TaskUpdate, engine)
-    assert not passed
-    with engine.connect() as conn:
-        after = conn.execute(text("SELECT title, priority, description FROM task WHERE id = 10")).one()
-    assert after == before, "the check must roll back what the learner's function committed"
+def test_search_with_wildcards():
+    assert "autoescape=True" in hint(run_check("nb02-search", search_function(lambda q: both(q))))
 
 
-def test_async_count(engine):
-    with engine.connect() as conn:
-        live = dict(
-            conn.execute(text("SELECT status, count(*) FROM task WHERE deleted_at IS NULL GROUP BY 1")).all()
+def test_search_title_only():
+    right_in_title = search_function(lambda q: col(Task.title).icontains(q, autoescape=True))
+    assert "description" in hint(run_check("nb02-search", right_in_title))
+
+
+def test_search_case_sensitive():
+    def case_sensitive(q):
+        return or_(
+            col(Task.title).contains(q, autoescape=True), col(Task.description).contains(q, autoescape=True)
         )
-        everything = dict(conn.execute(text("SELECT status, count(*) FROM task GROUP BY 1")).all())
-    assert run_check("nb02-async-count", live, engine)[0]
-    passed, message = run_check("nb02-async-count", everything, engine)
-    assert not passed and "soft-deleted" in message
-    assert not run_check("nb02-async-count", list(live.items()), engine)[0]
-    assert not run_check("nb02-async-count", {**live, "todo": live["todo"] + 1}, engine)[0]
+
+    assert "case-insensitively" in hint(run_check("nb02-search", search_function(case_sensitive)))
+
+
+def test_search_with_soft_deleted_tasks():
+    message = hint(run_check("nb02-search", search_function(lambda q: both(q, autoescape=True), live=False)))
+    assert "soft-deleted" in message
+
+
+def test_search_unordered():
+    def search_tasks(session, q):
+        statement = select(Task.id).where(LIVE, both(q, autoescape=True)).order_by(Task.id.desc())
+        return list(session.exec(statement).all())
+
+    assert "order_by(Task.id)" in hint(run_check("nb02-search", search_tasks))
+
+
+def test_search_hard_coded_ids_fail():
+    assert not run_check("nb02-search", lambda session, q: [1, 8]).passed
+
+
+# --- nb02-bulk-load ---------------------------------------------------------------------------
+
+
+def load_tasks_solution(session, rows):
+    complete = [Task.model_validate(row).model_dump(exclude={"id"}) for row in rows]
+    session.execute(insert(Task).execution_options(render_nulls=True), complete)
+    session.commit()
+    return len(complete)
+
+
+def test_bulk_load_reference_passes():
+    assert run_check("nb02-bulk-load", load_tasks_solution).passed
+
+
+def test_bulk_load_with_add_all_passes_if_it_is_one_call():
+    def load_tasks(session, rows):
+        session.add_all([Task.model_validate(row) for row in rows])
+        session.commit()
+        return len(rows)
+
+    assert run_check("nb02-bulk-load", load_tasks).passed
+
+
+def test_bulk_load_rows_as_given_take_several_calls():
+    def load_tasks(session, rows):
+        session.execute(insert(Task).execution_options(render_nulls=True), rows)
+        session.commit()
+        return len(rows)
+
+    assert "INSERT cursor calls, not one" in hint(run_check("nb02-bulk-load", load_tasks))
+
+
+def test_bulk_load_missing_keys_as_none():
+    def load_tasks(session, rows):
+        keys = {key for row in rows for key in row}
+        complete = [{key: row.get(key) for key in keys} for row in rows]
+        session.execute(insert(Task).execution_options(render_nulls=True), complete)
+        session.commit()
+        return len(rows)
+
+    assert "missing from a row is not the same as None" in hint(run_check("nb02-bulk-load", load_tasks))
+
+
+def test_bulk_load_id_sent_as_null():
+    def load_tasks(session, rows):
+        complete = [Task.model_validate(row).model_dump() for row in rows]
+        session.execute(insert(Task).execution_options(render_nulls=True), complete)
+        session.commit()
+        return len(rows)
+
+    assert "id was sent as NULL" in hint(run_check("nb02-bulk-load", load_tasks))
+
+
+def test_bulk_load_without_commit():
+    def load_tasks(session, rows):
+        complete = [Task.model_validate(row).model_dump(exclude={"id"}) for row in rows]
+        session.execute(insert(Task).execution_options(render_nulls=True), complete)
+        return len(rows)
+
+    assert "commit" in hint(run_check("nb02-bulk-load", load_tasks))
+
+
+def test_bulk_load_wrong_count_returned():
+    def load_tasks(session, rows):
+        load_tasks_solution(session, rows)
+        return 300
+
+    assert "how many rows it inserted" in hint(run_check("nb02-bulk-load", load_tasks))
+
+
+# --- nb02-async-count -------------------------------------------------------------------------
+
+
+def count_function(live=True, project=True):
+    async def live_task_count(session: AsyncSession, project_id: int) -> int:
+        statement = select(func.count()).select_from(Task)
+        if project:
+            statement = statement.where(Task.project_id == project_id)
+        if live:
+            statement = statement.where(LIVE)
+        return (await session.exec(statement)).one()
+
+    return live_task_count
+
+
+def test_async_count_reference_passes():
+    assert run_check("nb02-async-count", count_function()).passed
+
+
+def test_async_count_with_soft_deleted_tasks():
+    assert "soft-deleted" in hint(run_check("nb02-async-count", count_function(live=False)))
+
+
+def test_async_count_of_every_project():
+    assert "count its tasks only" in hint(run_check("nb02-async-count", count_function(project=False)))
+
+
+def test_async_count_without_await():
+    def live_task_count(session, project_id):
+        return session.exec(select(func.count()).select_from(Task)).one()
+
+    assert "await session.exec" in hint(run_check("nb02-async-count", live_task_count))
+
+
+def test_async_count_returns_a_result_not_a_number():
+    async def live_task_count(session, project_id):
+        return await session.exec(select(func.count()).select_from(Task).where(Task.project_id == project_id))
+
+    assert "return the number itself" in hint(run_check("nb02-async-count", live_task_count))
+
+
+def test_async_count_hard_coded_fails():
+    async def live_task_count(session, project_id):
+        return 7
+
+    assert not run_check("nb02-async-count", live_task_count).passed
+    assert "not the async function" not in run_check("nb02-async-count", live_task_count).message
+    assert "async function itself" in hint(run_check("nb02-async-count", 7))
