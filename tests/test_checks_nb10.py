@@ -1,117 +1,245 @@
-"""Each check of 10_testing_the_data_layer fails on wrong answers and passes on the right one."""
+"""The exercise checks of notebooks/10_testing_the_data_layer.ipynb: the reference passes, each wrong answer
+gets its hint.
+
+Exercise 1 gets real errors from a scratch database. Exercises 2 and 3 grade tests: the learner's test
+functions below are defined inside helper functions, so that pytest does not collect them here; the
+check reads their source and runs them in a project of its own.
+"""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from sqlalchemy import MetaData, create_engine
-from sqlmodel import Field, SQLModel
+from helpers import assert_hint, assert_not_answered, assert_passes
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
 
-from course_lib import notebook_database
-from course_lib.exercises import run_check
+from course_lib.checks.nb10_testing import CHANGE_EMAIL_BROKEN, WITHOUT_PURCHASES_BROKEN
 
-# A metadata of its own, so the table never meets other tests' models on SQLModel.metadata.
-test_metadata = MetaData()
-
-
-class FactoryCustomer(SQLModel, table=True):
-    __tablename__ = "factory_customer"
-    metadata = test_metadata
-
-    id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(unique=True)
-    name: str
+# Names the learner's tests below use. They never run in this process: the check's test module
+# imports the real ones (pytest, select, func, and the models and EmailTaken of its own shop.py).
+EmailTaken = Customer = None
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from helpers import unique_name
-
-    name = unique_name("checks_nb10")
-    db = notebook_database(name)
-    engine = create_engine(db.url)
-    test_metadata.create_all(engine)
-    yield engine
-    engine.dispose()
-    from course_lib.server import current_server
-
-    with current_server().connect() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "course_{name}" WITH (FORCE)')
+@pytest.fixture(autouse=True)
+def _server(embedded):
+    """Every check here creates a scratch database on the course's embedded server."""
 
 
-def test_join_mode():
-    assert run_check("nb10-join-mode", "create_savepoint")[0]
-    passed, message = run_check("nb10-join-mode", "conditional_savepoint")
-    assert not passed and "default" in message
-    assert not run_check("nb10-join-mode", "control_fully")[0]
-    assert not run_check("nb10-join-mode", True)[0]
-    assert "not answered yet" in run_check("nb10-join-mode", ...)[1]
+def hint_for(broken: dict[str, str], number: int) -> str:
+    """The start of the hint a learner gets when their tests miss broken version ``number``."""
+    return list(broken)[number][:60]
 
 
-def test_fixture_scopes():
-    right = {"server_url": "session", "engine": "session", "session": "function", "make_customer": "function"}
-    assert run_check("nb10-fixture-scopes", right)[0]
-    passed, message = run_check("nb10-fixture-scopes", {**right, "session": "session"})
-    assert not passed and "leak" in message
-    passed, message = run_check("nb10-fixture-scopes", {**right, "engine": "function"})
-    assert not passed and "once per session" in message
-    passed, message = run_check("nb10-fixture-scopes", {"engine": "session"})
-    assert not passed and "server_url" in message
-    assert not run_check("nb10-fixture-scopes", ["session", "function"])[0]
+# --- nb10-unique-violation ------------------------------------------------------------------
 
 
-def test_factory(engine):
-    numbers = itertools.count(1)
-
-    def good(session, **fields):
-        n = next(numbers)
-        customer = FactoryCustomer(**{"email": f"c{n}@example.com", "name": f"C {n}", **fields})
-        session.add(customer)
-        session.flush()
-        return customer
-
-    def not_flushed(session, **fields):
-        n = next(numbers)
-        customer = FactoryCustomer(**{"email": f"c{n}@example.com", "name": f"C {n}", **fields})
-        session.add(customer)
-        return customer
-
-    def same_email(session, **fields):
-        customer = FactoryCustomer(**{"email": "same@example.com", "name": "C", **fields})
-        session.add(customer)
-        session.flush()
-        return customer
-
-    def ignores_fields(session, **fields):
-        n = next(numbers)
-        customer = FactoryCustomer(email=f"c{n}@example.com", name=f"C {n}")
-        session.add(customer)
-        session.flush()
-        return customer
-
-    def returns_nothing(session, **fields):
-        pass
-
-    assert run_check("nb10-factory", good, engine=engine)[0]
-    assert run_check("nb10-factory", good, engine=engine)[0]  # the check rolled its rows back
-    passed, message = run_check("nb10-factory", not_flushed, engine=engine)
-    assert not passed and "flush" in message
-    passed, message = run_check("nb10-factory", same_email, engine=engine)
-    assert not passed  # a hint, or the unique violation reported kindly
-    passed, message = run_check("nb10-factory", ignores_fields, engine=engine)
-    assert not passed and "override" in message
-    passed, message = run_check("nb10-factory", returns_nothing, engine=engine)
-    assert not passed and "None" in message
-    assert not run_check("nb10-factory", "make_customer", engine=engine)[0]
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT count(*) FROM factory_customer").scalar() == 0
+def reference_is_unique_violation(error):
+    driver_error = getattr(error, "orig", None)
+    return getattr(driver_error, "sqlstate", None) == "23505"
 
 
-def test_selected_tests():
-    assert run_check("nb10-selected-tests", 2)[0]
-    passed, message = run_check("nb10-selected-tests", 6)
-    assert not passed and "-k" in message
-    assert not run_check("nb10-selected-tests", 3)[0]
-    assert not run_check("nb10-selected-tests", "2")[0]
-    assert not run_check("nb10-selected-tests", True)[0]
+def test_unique_violation_reference_passes():
+    assert_passes("nb10-unique-violation", reference_is_unique_violation)
+
+
+def test_unique_violation_psycopg_class_passes():
+    import psycopg
+
+    assert_passes(
+        "nb10-unique-violation",
+        lambda error: isinstance(getattr(error, "orig", None), psycopg.errors.UniqueViolation),
+    )
+
+
+def test_unique_violation_constant_answers_fail():
+    assert_hint("nb10-unique-violation", lambda error: True, contains="foreign-key violation counted")
+    assert_hint("nb10-unique-violation", lambda error: False, contains="duplicate e-mail was not recognised")
+
+
+def test_unique_violation_wrong_answers_get_their_hint():
+    assert_hint(
+        "nb10-unique-violation",
+        lambda error: isinstance(error, IntegrityError),
+        contains=("foreign-key violation", "not the class"),
+    )
+    assert_hint(
+        "nb10-unique-violation",
+        lambda error: "duplicate key" in str(error),
+        contains=("trigger", "compare the SQLSTATE"),
+    )
+    assert_hint(
+        "nb10-unique-violation",
+        lambda error: error.orig.diag.constraint_name == "customer_email_key",
+        contains="unique index",
+    )
+    assert_hint(
+        "nb10-unique-violation",
+        lambda error: error.orig.sqlstate == "23505",
+        contains=("raised AttributeError", "has no .orig"),
+    )
+    assert_hint(
+        "nb10-unique-violation",
+        lambda error: getattr(getattr(error, "orig", None), "sqlstate", None),
+        contains="return True or False",
+    )
+    assert_hint("nb10-unique-violation", "23505", contains="should be a function")
+    assert_not_answered("nb10-unique-violation", ...)
+
+
+# --- nb10-test-without-purchases ------------------------------------------------------------
+
+
+def without_purchases_tests():
+    def test_reference(session, make_customer, make_purchase, emails_without_purchases):
+        make_customer(email="zoe@example.com")
+        make_customer(email="ada@example.com")
+        make_purchase(make_customer(email="bob@example.com"))
+        make_purchase(make_customer(email="cy@example.com"), amount_cents=0)
+        assert emails_without_purchases(session) == ["ada@example.com", "zoe@example.com"]
+
+    def test_hard_coded(session, emails_without_purchases):
+        assert emails_without_purchases(session) == ["ada@example.com", "zoe@example.com"]
+
+    def test_only_a_list(session, make_customer, emails_without_purchases):
+        make_customer()
+        assert isinstance(emails_without_purchases(session), list)
+
+    def test_one_customer(session, make_customer, emails_without_purchases):
+        make_customer(email="zoe@example.com")
+        assert emails_without_purchases(session) == ["zoe@example.com"]
+
+    def test_no_free_purchase(session, make_customer, make_purchase, emails_without_purchases):
+        make_customer(email="zoe@example.com")
+        make_customer(email="ada@example.com")
+        make_purchase(make_customer(email="bob@example.com"))
+        assert emails_without_purchases(session) == ["ada@example.com", "zoe@example.com"]
+
+    def test_without_the_fixture(session, make_customer):
+        make_customer()
+
+    def test_never_calls(session, make_customer, emails_without_purchases):
+        make_customer()
+
+    def helper(session, emails_without_purchases):
+        emails_without_purchases(session)
+
+    return {name.removeprefix("test_"): value for name, value in locals().items()}
+
+
+def test_without_purchases_reference_passes():
+    tests = without_purchases_tests()
+    assert_passes("nb10-test-without-purchases", [tests["reference"]])
+
+
+def test_without_purchases_hard_coded_expectation_fails_on_the_correct_code():
+    tests = without_purchases_tests()
+    assert_hint(
+        "nb10-test-without-purchases",
+        tests["hard_coded"],
+        contains=("fail against the correct emails_without_purchases", "hard_coded"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("test", "number"), [("only_a_list", 0), ("one_customer", 1), ("no_free_purchase", 2)]
+)
+def test_without_purchases_each_missed_bug_gets_its_hint(test, number):
+    tests = without_purchases_tests()
+    hint = hint_for(WITHOUT_PURCHASES_BROKEN, number)
+    assert_hint("nb10-test-without-purchases", [tests[test]], contains=hint)
+
+
+def test_without_purchases_answers_that_are_not_tests():
+    tests = without_purchases_tests()
+    assert_hint("nb10-test-without-purchases", tests["without_the_fixture"], contains="add a parameter named")
+    assert_hint(
+        "nb10-test-without-purchases", tests["never_calls"], contains="never call emails_without_purchases"
+    )
+    assert_hint("nb10-test-without-purchases", tests["helper"], contains="starts with test")
+    assert_hint("nb10-test-without-purchases", "def test_x(): ...", contains="your test function")
+    assert_not_answered("nb10-test-without-purchases", ...)
+
+
+# --- nb10-test-change-email -----------------------------------------------------------------
+
+
+def change_email_tests():
+    def test_normalises(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        change_email(session, ada, "  Ada.Lovelace@Example.COM ")
+        assert ada.email == "ada.lovelace@example.com"
+
+    def test_own_address(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        change_email(session, ada, "ADA@example.com")
+        assert ada.email == "ada@example.com"
+
+    def test_own_address_same_case(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        change_email(session, ada, "ada@example.com")
+
+    def test_refused_nothing_lost(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        make_customer(email="grace@example.com")
+        with pytest.raises(EmailTaken):
+            change_email(session, ada, "Grace@example.com")
+        emails = session.exec(select(Customer.email).order_by(Customer.email)).all()
+        assert emails == ["ada@example.com", "grace@example.com"]
+
+    def test_refused_lowercase_nothing_lost(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        make_customer(email="grace@example.com")
+        with pytest.raises(EmailTaken):
+            change_email(session, ada, "grace@example.com")
+        assert session.exec(select(func.count()).select_from(Customer)).one() == 2
+
+    def test_refused_any_error_nothing_lost(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        make_customer(email="grace@example.com")
+        with pytest.raises(Exception):  # noqa: B017 - the mistake under test
+            change_email(session, ada, "grace@example.com")
+        assert session.exec(select(func.count()).select_from(Customer)).one() == 2
+
+    def test_refused_only(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        make_customer(email="grace@example.com")
+        with pytest.raises(EmailTaken):
+            change_email(session, ada, "grace@example.com")
+
+    def test_change_expects_the_input_unchanged(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        change_email(session, ada, "Ada.L@example.com")
+        assert ada.email == "Ada.L@example.com"
+
+    return {name.removeprefix("test_"): value for name, value in locals().items()}
+
+
+def test_change_email_reference_passes():
+    tests = change_email_tests()
+    assert_passes(
+        "nb10-test-change-email", [tests["normalises"], tests["own_address"], tests["refused_nothing_lost"]]
+    )
+
+
+def test_change_email_wrong_expectation_fails_on_the_correct_code():
+    tests = change_email_tests()
+    assert_hint(
+        "nb10-test-change-email",
+        [tests["change_expects_the_input_unchanged"]],
+        contains=("fail against the correct change_email", "change_expects_the_input_unchanged"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("chosen", "number"),
+    [
+        (["own_address_same_case", "refused_lowercase_nothing_lost"], 0),
+        (["normalises", "own_address", "refused_any_error_nothing_lost"], 1),
+        (["normalises", "own_address", "refused_only"], 2),
+        (["normalises", "refused_nothing_lost"], 3),
+    ],
+)
+def test_change_email_each_missed_bug_gets_its_hint(chosen, number):
+    tests = change_email_tests()
+    hint = hint_for(CHANGE_EMAIL_BROKEN, number)
+    assert_hint("nb10-test-change-email", [tests[name] for name in chosen], contains=hint)
