@@ -1,4 +1,8 @@
-"""Each check of 07_indexing fails on wrong answers and passes on the right one (no database needed)."""
+"""The exercise checks of notebooks/07_indexing.ipynb: the reference passes, each wrong answer gets its hint.
+
+The checks build the answers on scratch databases of their own (a ``purchase`` table
+like the notebook's, other rows), so these tests need only the course's server.
+"""
 
 from __future__ import annotations
 
@@ -6,132 +10,305 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import DateTime, Index, create_engine, func, or_, text
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy import ARRAY, DateTime, Index, Text, create_engine, func, or_, select, text, tuple_
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import registry
+from sqlalchemy.pool import NullPool
+from sqlmodel import Field, SQLModel
 
-from course_lib.exercises import run_check
-
-# Creating an engine opens no connection: these URLs are never connected to.
-URL = "postgresql+psycopg://course@localhost/nb07_checks"
+from course_lib.exercises import Status, check_database, run_check
 
 
-class Purchase(SQLModel, table=True):
-    # the notebook's table, in a metadata of its own so as not to touch SQLModel.metadata
-    metadata = SQLModel.metadata.__class__()
+@pytest.fixture(autouse=True)
+def _server(embedded):
+    """Every check here creates a scratch database on the course's embedded server."""
+
+
+class Base(SQLModel, registry=registry()):
+    """Models of this test module's own (not SQLModel.metadata)."""
+
+
+class Purchase(Base, table=True):
+    """The notebook's table."""
+
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int
     email: str
     status: str
     total: Decimal = Field(max_digits=10, decimal_places=2)
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    tags: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))
+    attrs: dict = Field(default_factory=dict, sa_type=JSONB)
+    note: str | None = None
 
 
-def passes(exercise_id: str, answer: object) -> bool:
-    return run_check(exercise_id, answer)[0]
+class Other(Base, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
-def hint(exercise_id: str, answer: object) -> str:
-    passed, message = run_check(exercise_id, answer)
-    assert not passed, f"{exercise_id} accepted {answer!r}"
-    return message
+def passes(exercise_id: str, answer) -> bool:
+    result = run_check(exercise_id, answer)
+    assert result.status is Status.PASSED, result
+    return True
 
 
-@pytest.mark.parametrize("exercise_id", ["nb07-plan-node", "nb07-column-order", "nb07-pool-settings"])
+def hint(exercise_id: str, answer) -> str:
+    result = run_check(exercise_id, answer)
+    assert result.status is Status.NOT_YET, result
+    return result.message
+
+
+_names = iter(range(1_000_000))
+
+
+def index(*columns, **options) -> Index:
+    """A fresh Index on the test's Purchase table (each needs a name of its own)."""
+    return Index(f"answer_{next(_names)}_idx", *columns, **options)
+
+
+@pytest.mark.parametrize(
+    "exercise_id",
+    ["nb07-one-pending", "nb07-email-lookup", "nb07-support-index", "nb07-pool-limits", "nb07-keyset-page"],
+)
 def test_unanswered(exercise_id):
-    assert "not answered yet" in hint(exercise_id, ...)
+    assert run_check(exercise_id, ...).status is Status.NOT_ANSWERED
 
 
-def test_plan_node():
-    assert passes("nb07-plan-node", "Index Only Scan")
-    assert passes("nb07-plan-node", " index only  scan ")
-    assert "INCLUDE" in hint("nb07-plan-node", "Index Scan")
-    assert "EXPLAIN" in hint("nb07-plan-node", "Seq Scan")
-    assert "not the node" in hint("nb07-plan-node", "Hash Join")
-    assert "as text" in hint("nb07-plan-node", 3)
+# --- nb07-one-pending ---------------------------------------------------------------------------------
 
 
-def test_column_order():
-    assert passes("nb07-column-order", ("customer_id", "status", "created_at"))
-    assert passes("nb07-column-order", ["status", "customer_id", "created_at"])
-    assert "ORDER BY column last" in hint("nb07-column-order", ("created_at", "customer_id", "status"))
-    assert "ORDER BY column last" in hint("nb07-column-order", ("customer_id", "created_at", "status"))
-    assert "2 columns" in hint("nb07-column-order", ("customer_id", "created_at"))
-    assert "compares with =" in hint("nb07-column-order", ("customer_id", "total", "created_at"))
-    assert "tuple of column names" in hint("nb07-column-order", "customer_id, status, created_at")
-
-
-def test_partial_index():
-    table = Purchase.__table__
-    right = Index("t_refunded_1", table.c.created_at, postgresql_where=table.c.status == "refunded")
-    assert passes("nb07-partial-index", right)
-    as_text = Index("t_refunded_2", table.c.created_at, postgresql_where=text("status = 'refunded'"))
-    assert passes("nb07-partial-index", as_text)
-
-    not_partial = Index("t_wrong_1", table.c.created_at)
-    assert "postgresql_where" in hint("nb07-partial-index", not_partial)
-    wrong_status = Index("t_wrong_2", table.c.created_at, postgresql_where=table.c.status == "pending")
-    assert "refunded" in hint("nb07-partial-index", wrong_status)
-    wider = Index(
-        "t_wrong_3",
-        table.c.created_at,
-        postgresql_where=or_(table.c.status == "refunded", table.c.status == "cancelled"),
-    )
-    assert "keep only" in hint("nb07-partial-index", wider)
-    wrong_column = Index("t_wrong_4", table.c.status, postgresql_where=table.c.status == "refunded")
-    assert "created_at column only" in hint("nb07-partial-index", wrong_column)
-    two_columns = Index(
-        "t_wrong_5", table.c.status, table.c.created_at, postgresql_where=table.c.status == "refunded"
-    )
-    assert "created_at column only" in hint("nb07-partial-index", two_columns)
-    gin = Index(
-        "t_wrong_6",
-        table.c.created_at,
-        postgresql_where=table.c.status == "refunded",
-        postgresql_using="brin",
-    )
-    assert "B-tree" in hint("nb07-partial-index", gin)
-    assert "Index(...)" in hint("nb07-partial-index", "CREATE INDEX ...")
-
-
-def test_expression_lookup():
-    typed = "CUSTOMER4242@EXAMPLE.COM"
+def test_one_pending_reference_passes():
+    pending = Purchase.status == "pending"
+    assert passes("nb07-one-pending", index(Purchase.customer_id, unique=True, postgresql_where=pending))
     assert passes(
-        "nb07-expression-lookup", select(Purchase).where(func.lower(Purchase.email) == typed.lower())
+        "nb07-one-pending",
+        index(
+            Purchase.customer_id, Purchase.status, unique=True, postgresql_where=text("status = 'pending'")
+        ),
     )
+
+
+def test_one_pending_hints():
+    pending = Purchase.status == "pending"
+    assert "forbids more than it should" in hint("nb07-one-pending", index(Purchase.customer_id, unique=True))
+    assert "forbids more than it should" in hint(
+        "nb07-one-pending", index(Purchase.customer_id, Purchase.status, unique=True)
+    )
+    assert "must be unique (unique=True)" in hint(
+        "nb07-one-pending", index(Purchase.customer_id, postgresql_where=pending)
+    )
+    with_refunds = Purchase.status.in_(["pending", "refunded"])
+    assert "was refused, though it breaks no rule" in hint(
+        "nb07-one-pending", index(Purchase.customer_id, unique=True, postgresql_where=with_refunds)
+    )
+    assert "forbids more than it should" in hint(
+        "nb07-one-pending", index(Purchase.status, unique=True, postgresql_where=pending)
+    )
+    assert "not on 'other'" in hint("nb07-one-pending", index(Other.created_at, unique=True))
+    assert "not attached to a table" in hint(
+        "nb07-one-pending", Index("loose_idx", "customer_id", unique=True)
+    )
+    assert "Index(...)" in hint("nb07-one-pending", "CREATE UNIQUE INDEX ... WHERE status = 'pending'")
+
+
+# --- nb07-email-lookup -----------------------------------------------------------------------------
+
+
+def purchases_for_email(typed: str):
+    return select(Purchase).where(func.lower(Purchase.email) == typed.lower())
+
+
+def test_email_lookup_reference_passes():
+    assert passes("nb07-email-lookup", purchases_for_email)
     assert passes(
-        "nb07-expression-lookup", select(Purchase).where(func.lower(Purchase.email) == func.lower(typed))
+        "nb07-email-lookup",
+        lambda typed: select(Purchase).where(func.lower(Purchase.email) == func.lower(typed)),
     )
 
-    assert "ILIKE" in hint("nb07-expression-lookup", select(Purchase).where(Purchase.email.ilike(typed)))
-    assert "func.lower()" in hint(
-        "nb07-expression-lookup", select(Purchase).where(Purchase.email == typed.lower())
+
+def test_email_lookup_hard_coded_fails():
+    # the notebook's customer, whatever is typed
+    hard_coded = lambda typed: select(Purchase).where(  # noqa: E731
+        func.lower(Purchase.email) == "customer4242@example.com"
     )
-    assert "lower the typed email" in hint(
-        "nb07-expression-lookup", select(Purchase).where(func.lower(Purchase.email) == typed)
-    )
-    assert "typed email" in hint(
-        "nb07-expression-lookup", select(Purchase).where(func.lower(Purchase.email) == "someone@example.com")
-    )
-    assert "select(Purchase)" in hint("nb07-expression-lookup", "SELECT * FROM purchase")
+    assert "missed" in hint("nb07-email-lookup", hard_coded)
 
 
-def test_pool_settings():
-    right = create_engine(URL, pool_size=3, max_overflow=2, pool_timeout=2, pool_pre_ping=True)
-    assert passes("nb07-pool-settings", right)
-    assert "pool_size" in hint("nb07-pool-settings", create_engine(URL, max_overflow=2, pool_timeout=2))
-    assert "pool_size + max_overflow" in hint(
-        "nb07-pool-settings",
-        create_engine(URL, pool_size=3, max_overflow=5, pool_timeout=2, pool_pre_ping=True),
+def test_email_lookup_hints():
+    assert "stored emails have capitals" in hint(
+        "nb07-email-lookup", lambda typed: select(Purchase).where(Purchase.email == typed.lower())
     )
-    assert "no limit" in hint(
-        "nb07-pool-settings",
-        create_engine(URL, pool_size=3, max_overflow=-1, pool_timeout=2, pool_pre_ping=True),
+    assert "stored emails have capitals" in hint(
+        "nb07-email-lookup", lambda typed: select(Purchase).where(Purchase.email == typed)
     )
-    assert "pool_timeout" in hint(
-        "nb07-pool-settings",
-        create_engine(URL, pool_size=3, max_overflow=2, pool_timeout=30, pool_pre_ping=True),
+    assert "lower the typed email too" in hint(
+        "nb07-email-lookup", lambda typed: select(Purchase).where(func.lower(Purchase.email) == typed)
     )
-    assert "pool_pre_ping" in hint(
-        "nb07-pool-settings", create_engine(URL, pool_size=3, max_overflow=2, pool_timeout=2)
+    assert "wildcards" in hint(
+        "nb07-email-lookup", lambda typed: select(Purchase).where(Purchase.email.ilike(typed))
     )
-    assert "create_engine" in hint("nb07-pool-settings", {"pool_size": 3})
+    assert "wildcards" in hint(
+        "nb07-email-lookup",
+        lambda typed: select(Purchase).where(func.lower(Purchase.email).contains(typed.lower())),
+    )
+    assert "index's own expression" in hint(
+        "nb07-email-lookup", lambda typed: select(Purchase).where(func.upper(Purchase.email) == typed.upper())
+    )
+    assert "select(Purchase)" in hint(
+        "nb07-email-lookup", lambda typed: f"SELECT * FROM purchase WHERE email = '{typed}'"
+    )
+    assert "select whole purchases" in hint(
+        "nb07-email-lookup",
+        lambda typed: select(Purchase.total).where(func.lower(Purchase.email) == typed.lower()),
+    )
+    assert "function itself" in hint("nb07-email-lookup", purchases_for_email("ann@example.com"))
+
+
+def test_email_lookup_learner_error():
+    result = run_check("nb07-email-lookup", lambda typed: typed.casefold(42))
+    assert result.status is Status.LEARNER_ERROR
+    assert "your code raised TypeError" in result.message
+
+
+# --- nb07-support-index -------------------------------------------------------------------------
+
+
+def test_support_index_reference_passes():
+    assert passes("nb07-support-index", index(Purchase.customer_id, Purchase.status, Purchase.created_at))
+    assert passes("nb07-support-index", index(Purchase.status, Purchase.customer_id, Purchase.created_at))
+
+
+def test_support_index_hints():
+    assert "add status to the index" in hint(
+        "nb07-support-index", index(Purchase.customer_id, Purchase.created_at)
+    )
+    assert "Both equality columns first" in hint(
+        "nb07-support-index", index(Purchase.customer_id, Purchase.created_at, Purchase.status)
+    )
+    assert "a Sort node" in hint("nb07-support-index", index(Purchase.customer_id, Purchase.status))
+    assert "Both equality columns first" in hint(
+        "nb07-support-index", index(Purchase.created_at, Purchase.customer_id, Purchase.status)
+    )
+    assert "did not use your index" in hint("nb07-support-index", index(Purchase.total))
+    assert "add customer_id to the index" in hint(
+        "nb07-support-index", index(Purchase.status, Purchase.created_at)
+    )
+    assert "partial" in hint(
+        "nb07-support-index",
+        index(Purchase.customer_id, Purchase.created_at, postgresql_where=Purchase.status == "shipped"),
+    )
+    concurrently = index(
+        Purchase.customer_id, Purchase.status, Purchase.created_at, postgresql_concurrently=True
+    )
+    result = run_check("nb07-support-index", concurrently)
+    assert result.status is Status.LEARNER_ERROR
+    assert "your index raised ActiveSqlTransaction" in result.message
+    assert "HASH" in hint("nb07-support-index", index(Purchase.customer_id, postgresql_using="hash"))
+
+
+# --- nb07-pool-limits --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def url():
+    with check_database() as scratch:
+        yield scratch.url
+
+
+def test_pool_limits_reference_passes(url):
+    assert passes(
+        "nb07-pool-limits",
+        create_engine(url, pool_size=3, max_overflow=2, pool_timeout=2, pool_pre_ping=True),
+    )
+
+
+def test_pool_limits_hints(url):
+    def engine(**settings):
+        return create_engine(url, **({"pool_size": 3, "max_overflow": 2, "pool_timeout": 2} | settings))
+
+    assert "pool_pre_ping" in hint("nb07-pool-limits", engine())
+    assert "lent 6 connections" in hint("nb07-pool-limits", engine(max_overflow=10, pool_pre_ping=True))
+    assert "lent 6 connections" in hint("nb07-pool-limits", engine(pool_size=20, max_overflow=0))
+    assert "lent only 3" in hint("nb07-pool-limits", engine(max_overflow=0, pool_pre_ping=True))
+    assert "keep 3: pool_size" in hint(
+        "nb07-pool-limits", engine(pool_size=5, max_overflow=0, pool_pre_ping=True)
+    )
+    assert "waited" in hint("nb07-pool-limits", engine(pool_timeout=1, pool_pre_ping=True))
+    assert "30 seconds" in hint("nb07-pool-limits", engine(pool_timeout=30, pool_pre_ping=True))
+    assert "NullPool" in hint("nb07-pool-limits", create_engine(url, poolclass=NullPool))
+    assert "create_engine" in hint("nb07-pool-limits", {"pool_size": 3, "max_overflow": 2})
+
+
+# --- nb07-keyset-page -----------------------------------------------------------------------------------
+
+
+def next_page(customer_id: int, after: tuple | None, size: int):
+    statement = select(Purchase).where(Purchase.customer_id == customer_id)
+    if after is not None:
+        statement = statement.where(tuple_(Purchase.created_at, Purchase.id) < tuple_(*after))
+    return statement.order_by(Purchase.created_at.desc(), Purchase.id.desc()).limit(size)
+
+
+def test_keyset_page_reference_passes():
+    assert passes("nb07-keyset-page", next_page)
+
+
+def test_keyset_page_hard_coded_fails():
+    fixed = [select(Purchase).where(Purchase.id.in_([1, 2, 3]))]
+    assert "has no purchases" in hint("nb07-keyset-page", lambda customer_id, after, size: fixed[0])
+
+
+def _variant(key=None, order=None, limit=True, customer=True):
+    def page(customer_id, after, size):
+        statement = select(Purchase)
+        if customer:
+            statement = statement.where(Purchase.customer_id == customer_id)
+        if after is not None:
+            statement = statement.where(key(after))
+        statement = statement.order_by(*(order or (Purchase.created_at.desc(), Purchase.id.desc())))
+        return statement.limit(size) if limit else statement
+
+    return page
+
+
+def test_keyset_page_hints():
+    row_key = lambda after: tuple_(Purchase.created_at, Purchase.id) < tuple_(*after)  # noqa: E731
+    time_only = lambda after: Purchase.created_at < after[0]  # noqa: E731
+    at_or_before = lambda after: tuple_(Purchase.created_at, Purchase.id) <= tuple_(*after)  # noqa: E731
+    spelled_out = lambda after: or_(  # noqa: E731
+        Purchase.created_at < after[0], (Purchase.created_at == after[0]) & (Purchase.id < after[1])
+    )
+    assert "were lost" in hint("nb07-keyset-page", _variant(time_only))
+    assert "on two pages" in hint("nb07-keyset-page", _variant(at_or_before))
+    assert "like an OFFSET" in hint("nb07-keyset-page", _variant(spelled_out))
+    ids_up_within_a_moment = lambda after: or_(  # noqa: E731
+        Purchase.created_at < after[0], (Purchase.created_at == after[0]) & (Purchase.id > after[1])
+    )
+    assert "break ties with the id" in hint(
+        "nb07-keyset-page",
+        _variant(ids_up_within_a_moment, order=(Purchase.created_at.desc(), Purchase.id.asc())),
+    )
+    assert "on two pages" in hint(
+        "nb07-keyset-page", _variant(row_key, order=(Purchase.created_at.desc(), Purchase.id.asc()))
+    )
+    oldest_first = lambda after: tuple_(Purchase.created_at, Purchase.id) > tuple_(*after)  # noqa: E731
+    assert "newest first" in hint(
+        "nb07-keyset-page", _variant(oldest_first, order=(Purchase.created_at, Purchase.id))
+    )
+    assert ".limit(size)" in hint("nb07-keyset-page", _variant(row_key, limit=False))
+    assert "filter on the customer" in hint("nb07-keyset-page", _variant(row_key, customer=False))
+    assert "on two pages" in hint(
+        "nb07-keyset-page", lambda customer_id, after, size: next_page(customer_id, None, size)
+    )
+    assert "function itself" in hint("nb07-keyset-page", next_page(7, None, 5))
+    assert "fewer rows" in hint(
+        "nb07-keyset-page", lambda customer_id, after, size: next_page(customer_id, after, size - 1)
+    )
+    assert "should return a select" in hint(
+        "nb07-keyset-page", lambda customer_id, after, size: "SELECT * FROM purchase"
+    )
+    assert "select whole purchases" in hint(
+        "nb07-keyset-page",
+        lambda customer_id, after, size: select(Purchase.total).where(Purchase.customer_id == customer_id),
+    )
