@@ -30,18 +30,19 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import Executable
 
 from course_lib import progress
+from course_lib.checks import LEVELS
+from course_lib.errors import describe_error
 
 CheckFunction = Callable[..., str | None]
 
 PASS = "✅"
 FAIL = "❌"
 #: ``★`` apply one idea, ``★★`` combine two, ``★★★`` a problem the notebook did not show.
-LEVELS = {1: "★", 2: "★★", 3: "★★★"}
 #: Set (to anything but "" or "0") by tests/conftest.py: an internal error of a check
 #: raises :class:`InternalCheckError` instead of being printed, so no test can pass over it.
 STRICT_ENV = "COURSE_STRICT_CHECKS"
@@ -99,14 +100,6 @@ class CheckResult(tuple):
 
 
 # --- writing checks ----------------------------------------------------------------------
-
-
-def describe_error(error: BaseException) -> str:
-    """``Type: message`` of an exception; for a database error, the server's own (e.g. UndefinedTable)."""
-    if isinstance(error, DBAPIError) and error.orig is not None:
-        error = error.orig
-    message = str(error).strip()
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def learner(function: Any, *args: Any, **kwargs: Any) -> Any:

@@ -130,7 +130,7 @@ def _notebook_title(number: str, module: str) -> str:
 def summary(path: Path | None = None) -> list[NotebookProgress]:
     """Per notebook, exercises passed out of the registered ones, by level (imports every check module)."""
     from course_lib import checks
-    from course_lib.exercises import describe_error
+    from course_lib.errors import describe_error
 
     recorded = load(path)
     modules = checks.module_names()
@@ -150,7 +150,7 @@ def summary(path: Path | None = None) -> list[NotebookProgress]:
 
 
 def _counts(total: dict[int, int], done: dict[int, int]) -> str:
-    from course_lib.exercises import LEVELS
+    from course_lib.checks import LEVELS
 
     overall = f"{sum(done.values()):>2}/{sum(total.values()):<2}"
     levels = "  ".join(

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+#: The levels of an exercise: 1 applies one idea, 2 combines two, 3 is a problem the notebook did not show.
+LEVELS = {1: "★", 2: "★★", 3: "★★★"}
 #: ``nb04-tasks-with-status`` belongs to notebook ``04``.
 _EXERCISE_ID = re.compile(r"^nb(\d\d)-")
 #: ``nb04_raw_sql`` is a check module of notebook ``04``.
