@@ -40,7 +40,9 @@ def project(tmp_path_factory) -> Path:
     """The notebook's final Alembic project, built by running a copy of the notebook."""
     from helpers import unique_name
 
-    folder = tmp_path_factory.mktemp("nb08")
+    checkout = tmp_path_factory.mktemp("nb08")  # stands for the course's folder
+    folder = checkout / "notebooks"  # the notebook runs here, as in the checkout
+    folder.mkdir()
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     exercises = next(
         i
@@ -56,7 +58,9 @@ def project(tmp_path_factory) -> Path:
         NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
     finally:
         _drop(own_name)
-    (path,) = (folder / "_scratch" / "08_migrations").glob("run_*")  # the run's own folder
+    # the run's own folder, in the hidden .scratch/ next to notebooks/, never inside it
+    (path,) = (checkout / ".scratch" / "08_migrations").glob("run_*")
+    assert not list(folder.iterdir()), "the notebook left files in its own folder"
     assert sorted(p.name for p in (path / "migrations" / "versions").glob("0*.py")) == [
         "0001_create_author_and_book.py",
         "0002_add_in_stock.py",
@@ -155,3 +159,24 @@ def test_downgrade_refuses_to_drop_ebook_rows(project, fresh_database):
     assert "invalid input value for enum bookformat" in result.stdout + result.stderr
     assert rows(db, "SELECT format::text FROM book") == [("ebook",)]
     assert "0006 (head)" in alembic(project, url, "current").stdout
+
+
+def test_a_new_run_removes_the_folders_of_finished_runs_only(tmp_path):
+    """The scratch folder cell: runs whose kernel has exited go, a run still going on stays."""
+    scratch = tmp_path / ".scratch" / "08_migrations"
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    (scratch / f"run_{int(finished.stdout)}_finished").mkdir(parents=True)
+    (scratch / f"run_{os.getpid()}_running").mkdir()  # this test's process is alive: a concurrent run
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and "SCRATCH = " in c.source)
+    notebook.cells = [notebook.cells[cell]]
+    NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(folder)}}).execute()
+    left = sorted(path.name for path in scratch.iterdir())
+    assert f"run_{os.getpid()}_running" in left
+    assert f"run_{int(finished.stdout)}_finished" not in left
+    assert len(left) == 2, left  # the concurrent run's folder and this run's new one
+    assert not list(folder.iterdir())
