@@ -1,4 +1,4 @@
-"""course_lib.plots: the bar chart the notebooks use for measured results."""
+"""course_lib.plots: the bar chart and the growth chart the notebooks use for measured results."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
-from course_lib.plots import BAR_COLOR, HIGHLIGHT_COLOR, bar_chart, format_number
+from course_lib.plots import BAR_COLOR, HIGHLIGHT_COLOR, bar_chart, format_number, growth_chart
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,53 @@ def test_bar_chart_log_scale():
 def test_bar_chart_rejects_bad_input(values, options, message):
     with pytest.raises(ValueError, match=message):
         bar_chart(values, title="t", unit="u", **options)
+
+
+def test_growth_chart_draws_each_series_over_the_same_x_in_order():
+    pages = [1, 10, 100, 1000]
+    series = {"OFFSET": [0.3, 0.4, 1.2, 9.5], "keyset": [0.3, 0.3, 0.3, 0.31]}
+    figure = growth_chart(
+        pages, series, title="Time per page", x_label="page number", y_label="ms", log_x=True, log_y=True
+    )
+    assert isinstance(figure, Figure)
+    (axes,) = figure.axes
+    lines = axes.get_lines()
+    assert [list(line.get_xdata()) for line in lines] == [pages, pages]
+    assert [list(line.get_ydata()) for line in lines] == list(series.values())
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == list(series)
+    assert [matplotlib.colors.to_hex(line.get_color()) for line in lines] == [
+        BAR_COLOR.lower(),
+        HIGHLIGHT_COLOR.lower(),
+    ]
+    assert [text.get_text() for text in axes.texts] == ["9.5", "0.31"]  # each curve's last value
+    assert axes.get_title(loc="left") == "Time per page"
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("page number", "ms")
+    assert (axes.get_xscale(), axes.get_yscale()) == ("log", "log")
+
+
+def test_growth_chart_is_closed_in_pyplot_and_renders():
+    before = plt.get_fignums()
+    figure = growth_chart([1, 2], {"a": [1.0, 2.0]}, title="t", x_label="x", y_label="y")
+    assert plt.get_fignums() == before
+    assert figure.axes[0].get_xscale() == "linear"
+    png = io.BytesIO()
+    figure.savefig(png, format="png")
+    assert png.getvalue().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("x", "series", "options", "message"),
+    [
+        ([], {"a": []}, {}, "at least one x value"),
+        ([1], {}, {}, "at least one x value"),
+        ([2, 1], {"a": [1.0, 2.0]}, {}, "increasing x values"),
+        ([1, 2], {"a": [1.0]}, {}, "has 1 values for 2 x values"),
+        ([1, 2], {"a": [1.0, -2.0]}, {}, "positive values"),
+        ([1, 2], {"a": [0.0, 2.0]}, {"log_y": True}, "positive values"),
+        ([0, 2], {"a": [1.0, 2.0]}, {"log_x": True}, "above 0 on a log x axis"),
+        ([1], {name: [1.0] for name in "abcdef"}, {}, "at most 5 series"),
+    ],
+)
+def test_growth_chart_rejects_bad_input(x, series, options, message):
+    with pytest.raises(ValueError, match=message):
+        growth_chart(x, series, title="t", x_label="x", y_label="y", **options)
