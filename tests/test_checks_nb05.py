@@ -1,184 +1,252 @@
-"""The exercise checks of notebooks/05_postgres_types.ipynb: wrong answers get a hint, right ones pass."""
+"""The exercise checks of notebooks/05_postgres_types.ipynb: the reference passes, wrong answers get hints.
 
-from __future__ import annotations
+The checks run queries and create models on scratch databases of their own, so these tests need only
+the course's server. Every model is declared on a base with a registry of its own, so it never touches
+SQLModel.metadata.
+"""
 
 import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import ARRAY as GENERIC_ARRAY
-from sqlalchemy import JSON, CheckConstraint, Column, String, create_engine, text
+from helpers import assert_hint, assert_learner_error, assert_not_answered, assert_passes
+from sqlalchemy import CheckConstraint, String, any_, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.exc import SADeprecationWarning
-from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, select
 
-from course_lib import notebook_database
-from course_lib.exercises import run_check
+
+@pytest.fixture(autouse=True)
+def _server(embedded):
+    """Every check here creates a scratch database on the course's embedded server."""
 
 
-def make_base() -> type[SQLModel]:
-    """A base with its own registry and MetaData, so these models never touch SQLModel.metadata."""
-
+def fresh_base() -> type[SQLModel]:
     class Base(SQLModel, registry=registry()):
         pass
 
     return Base
 
 
-@pytest.fixture
-def db(scratch_name):
-    database = notebook_database(scratch_name("nb05"))
-    engine = create_engine(database.url)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE product (id serial PRIMARY KEY, name text, attributes jsonb)"))
-        conn.execute(
-            text(
-                "INSERT INTO product (name, attributes) VALUES "
-                """('Desk lamp', '{"color": "black"}'), ('Kettle', '{"color": "red"}'), """
-                """('Office chair', '{"color": "black", "adjustable": true}')"""
-            )
-        )
-    engine.dispose()
-    return database
+# --- nb05-tags-none -----------------------------------------------------------------------------
 
 
-def test_jsonb_contains(db):
-    Base = make_base()
-
-    class Product(Base, table=True):
+def product_model():
+    class Product(fresh_base(), table=True):
         id: int | None = Field(default=None, primary_key=True)
         name: str
-        attributes: dict = Field(sa_column=Column(JSONB))
+        attributes: dict = Field(default_factory=dict, sa_type=JSONB)
+        tags: list[str] = Field(default_factory=list, sa_type=ARRAY(String))
 
-    class ProductJson(Base, table=True):
-        __tablename__ = "product_json"
+    return Product
+
+
+def test_tags_none_reference_passes():
+    Product = product_model()
+    assert_passes(
+        "nb05-tags-none",
+        select(Product.name).where(~Product.tags.overlap(["kitchen", "home"])).order_by(Product.id),
+    )
+    assert_passes(
+        "nb05-tags-none", "SELECT name FROM product WHERE NOT tags && '{kitchen,home}'::varchar[] ORDER BY id"
+    )
+
+
+def test_tags_none_hard_coded_output_fails():
+    copied = "SELECT * FROM (VALUES ('Desk lamp'), ('Office chair'), ('USB cable')) AS t(name)"
+    assert_hint("nb05-tags-none", copied, contains="do not copy the notebook's output")
+
+
+def test_tags_none_wrong_answers_get_their_hint():
+    Product = product_model()
+    overlap = select(Product.name).where(Product.tags.overlap(["kitchen", "home"])).order_by(Product.id)
+    assert_hint("nb05-tags-none", overlap, contains="negation of 'at least one of these'")
+    any_not = select(Product.name).where(any_(Product.tags) != "kitchen").order_by(Product.id)
+    assert_hint("nb05-tags-none", any_not, contains="it has one of the tags")
+    tagged_only = (
+        "SELECT name FROM product WHERE cardinality(tags) > 0 "
+        "AND NOT tags && '{kitchen,home}'::varchar[] ORDER BY id"
+    )
+    assert_hint("nb05-tags-none", tagged_only, contains="no tags at all")
+    by_name = select(Product.name).where(~Product.tags.overlap(["kitchen", "home"])).order_by(Product.name)
+    assert_hint("nb05-tags-none", by_name, contains="order by id")
+    whole_rows = select(Product.id, Product.name).where(~Product.tags.overlap(["kitchen", "home"]))
+    assert_hint("nb05-tags-none", whole_rows, contains="select the name only")
+    assert_learner_error("nb05-tags-none", "SELECT name FROM products", contains="UndefinedTable")
+    assert_not_answered("nb05-tags-none", ...)
+
+
+# --- nb05-payment-kinds -------------------------------------------------------------------------
+
+SIGN_BY_KIND = "(kind = 'charge' AND amount > 0) OR (kind = 'refund' AND amount < 0)"
+
+
+def payment_model(*checks: str, kind_type=str, amount_field=None, amount_type=Decimal):
+    class Payment(fresh_base(), table=True):
         id: int | None = Field(default=None, primary_key=True)
-        name: str
-        attributes: dict = Field(sa_column=Column(JSON))
-
-    right = select(Product.name).where(Product.attributes.contains({"color": "black"})).order_by(Product.id)
-    assert run_check("nb05-jsonb-contains", right, db)[0]
-    passed, message = run_check("nb05-jsonb-contains", ["Desk lamp", "Office chair"], db)
-    assert not passed and "select(" in message
-    with pytest.warns(SADeprecationWarning):  # SQLAlchemy 2.1 warns about LIKE on JSON
-        like = select(ProductJson.name).where(ProductJson.attributes.contains({"color": "black"}))
-    passed, message = run_check("nb05-jsonb-contains", like, db)
-    assert not passed and "LIKE" in message
-    red = select(Product.name).where(Product.attributes.contains({"color": "red"}))
-    passed, message = run_check("nb05-jsonb-contains", red, db)
-    assert not passed and "black" in message
-    unordered = select(Product).where(Product.attributes.contains({"color": "black"}))
-    passed, message = run_check("nb05-jsonb-contains", unordered, db)
-    assert not passed and "name only" in message
-
-
-def test_money_column():
-    Base = make_base()
-
-    class Payment(Base, table=True):
-        id: int | None = Field(default=None, primary_key=True)
-        amount: Decimal = Field(max_digits=12, decimal_places=2)
-        __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
-
-    assert run_check("nb05-money-column", Payment)[0]
-
-    Base = make_base()
-
-    class Payment(Base, table=True):
-        id: int | None = Field(default=None, primary_key=True)
-        amount: float
-
-    passed, message = run_check("nb05-money-column", Payment)
-    assert not passed and "float" in message
-
-    Base = make_base()
-
-    class Payment(Base, table=True):
-        id: int | None = Field(default=None, primary_key=True)
-        amount: Decimal = Field(max_digits=10, decimal_places=2)
-
-    passed, message = run_check("nb05-money-column", Payment)
-    assert not passed and "max_digits=12" in message
-
-    Base = make_base()
-
-    class Payment(Base, table=True):
-        id: int | None = Field(default=None, primary_key=True)
-        amount: Decimal = Field(max_digits=12, decimal_places=2)
-
-    passed, message = run_check("nb05-money-column", Payment)
-    assert not passed and "CheckConstraint" in message
-    assert not run_check("nb05-money-column", "Payment")[0]
-
-
-def test_uuid7_key(db):
-    Base = make_base()
-
-    class ApiKey(Base, table=True):
-        id: uuid.UUID | None = Field(
-            default=None, primary_key=True, sa_column_kwargs={"server_default": text("uuidv7()")}
+        kind: kind_type
+        amount: amount_type = (
+            amount_field if amount_field is not None else Field(max_digits=12, decimal_places=2)
         )
+        __table_args__ = tuple(CheckConstraint(check) for check in checks)
+
+    return Payment
+
+
+def test_payment_kinds_reference_passes():
+    assert_passes("nb05-payment-kinds", payment_model(SIGN_BY_KIND))
+    assert_passes(
+        "nb05-payment-kinds",
+        payment_model(
+            "kind IN ('charge', 'refund')",
+            "amount <> 0",
+            "(kind = 'charge') = (amount > 0)",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("checks", "hint"),
+    [
+        (["amount < 0"], "a charge of 10.00 was refused"),  # issue 9: this used to pass
+        (["amount > 0"], "refunds are recorded as negative"),
+        (["kind = 'charge' AND amount > 0 OR amount < 0"], "a charge of -5.00 got through"),
+        (["kind = 'refund' AND amount < 0 OR amount > 0"], "a refund of +5.00 got through"),
+        (["(kind = 'charge' AND amount >= 0) OR (kind = 'refund' AND amount <= 0)"], "0.00 got through"),
+        (["(kind = 'refund') = (amount < 0)", "amount <> 0"], "kind 'gift' got through"),
+        (["amount > 1", "amount < -1"], "was refused"),
+        ([], "a charge of -5.00 got through"),
+    ],
+)
+def test_payment_kinds_wrong_rules_get_their_hint(checks, hint):
+    assert_hint("nb05-payment-kinds", payment_model(*checks), contains=hint)
+
+
+def test_payment_kinds_null_kind_gets_the_null_hint():
+    assert_hint(
+        "nb05-payment-kinds", payment_model(SIGN_BY_KIND, kind_type=str | None), contains="condition is NULL"
+    )
+
+
+def test_payment_kinds_wrong_types_get_their_hint():
+    assert_hint(
+        "nb05-payment-kinds",
+        payment_model(SIGN_BY_KIND, amount_field=0.0, amount_type=float),
+        contains="float",
+    )
+    assert_hint(
+        "nb05-payment-kinds",
+        payment_model(SIGN_BY_KIND, amount_field=Field(max_digits=10, decimal_places=2)),
+        contains="max_digits=12",
+    )
+    assert_hint("nb05-payment-kinds", "Payment", contains="table model class itself")
+    assert_not_answered("nb05-payment-kinds", ...)
+
+
+# --- nb05-public-code ---------------------------------------------------------------------------
+
+
+def coupon_model(code_field, code_type=uuid.UUID | None, id_type=int):
+    class Coupon(fresh_base(), table=True):
+        id: id_type | None = Field(default=None, primary_key=True)
         label: str
+        code: code_type = code_field
 
-    assert run_check("nb05-uuid7-key", ApiKey, db)[0]
-
-    Base = make_base()
-
-    class ApiKey(Base, table=True):
-        id: uuid.UUID | None = Field(
-            default=None, primary_key=True, sa_column_kwargs={"server_default": text("gen_random_uuid()")}
-        )
-        label: str
-
-    passed, message = run_check("nb05-uuid7-key", ApiKey, db)
-    assert not passed and "version-4" in message
-
-    Base = make_base()
-
-    class ApiKey(Base, table=True):
-        id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True)
-        label: str
-
-    passed, message = run_check("nb05-uuid7-key", ApiKey, db)
-    assert not passed and "uuid.UUID" in message
-
-    Base = make_base()
-
-    class ApiKey(Base, table=True):
-        id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-        label: str
-
-    passed, message = run_check("nb05-uuid7-key", ApiKey, db)
-    assert not passed and "server" in message
+    return Coupon
 
 
-def test_tracked_list(db):
-    Base = make_base()
+def server_code(generator="gen_random_uuid()", **options):
+    return Field(default=None, sa_column_kwargs={"server_default": text(generator)}, **options)
 
-    class Album(Base, table=True):
-        id: int | None = Field(default=None, primary_key=True)
-        tracks: list[str] = Field(
-            default_factory=list, sa_column=Column(MutableList.as_mutable(ARRAY(String)))
-        )
 
-    assert run_check("nb05-tracked-list", Album, db)[0]
+def test_public_code_reference_passes():
+    assert_passes("nb05-public-code", coupon_model(server_code(nullable=False, unique=True)))
 
-    Base = make_base()
 
-    class Album(Base, table=True):
-        id: int | None = Field(default=None, primary_key=True)
-        tracks: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(String)))
+@pytest.mark.parametrize(
+    ("field", "hint"),
+    [
+        (server_code("uuidv7()", nullable=False, unique=True), "version 7"),  # the course runs on 18
+        (Field(default_factory=uuid.uuid4, unique=True), "default_factory runs only in Python"),
+        (server_code(unique=True), "code NULL got through"),
+        (server_code(nullable=False), "same code"),
+    ],
+)
+def test_public_code_wrong_answers_get_their_hint(field, hint):
+    assert_hint("nb05-public-code", coupon_model(field), contains=hint)
 
-    passed, message = run_check("nb05-tracked-list", Album, db)
-    assert not passed and "MutableList" in message
 
-    Base = make_base()
+def test_public_code_wrong_types_get_their_hint():
+    varchar = Field(default_factory=lambda: str(uuid.uuid4()), unique=True)
+    assert_hint("nb05-public-code", coupon_model(varchar, code_type=str), contains="annotate it uuid.UUID")
+    uuid_id = coupon_model(server_code(nullable=False, unique=True), id_type=uuid.UUID)
+    assert_hint("nb05-public-code", uuid_id, contains="integer primary key")
+    assert_not_answered("nb05-public-code", ...)
 
-    class Album(Base, table=True):
-        id: int | None = Field(default=None, primary_key=True)
-        tracks: list[str] = Field(default_factory=list, sa_column=Column(GENERIC_ARRAY(String)))
 
-    passed, message = run_check("nb05-tracked-list", Album, db)
-    assert not passed and "postgresql" in message
+# --- nb05-local-day -----------------------------------------------------------------------------
+
+REFERENCE = "SELECT id FROM meeting WHERE (starts_at AT TIME ZONE :zone)::date = :day ORDER BY starts_at, id"
+
+
+def test_local_day_reference_passes():
+    assert_passes("nb05-local-day", REFERENCE)
+    assert_passes(
+        "nb05-local-day",
+        "SELECT id FROM meeting WHERE starts_at >= (CAST(:day AS date)::timestamp AT TIME ZONE :zone) "
+        "AND starts_at < ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE :zone) ORDER BY starts_at, id",
+    )
+
+
+def test_local_day_hard_coded_output_fails():
+    assert_hint(
+        "nb05-local-day",
+        "SELECT 1 AS id WHERE :day = :day AND :zone = :zone",
+        contains="your query returns ids",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "hint"),
+    [
+        (
+            "SELECT id FROM meeting WHERE starts_at::date = :day AND :zone = :zone ORDER BY starts_at, id",
+            "in UTC",
+        ),
+        (
+            "SELECT id FROM meeting WHERE (starts_at + interval '1 hour')::date = :day AND :zone = :zone "
+            "ORDER BY starts_at, id",
+            "fixed offset",
+        ),
+        (
+            "SELECT id FROM meeting WHERE starts_at AT TIME ZONE :zone BETWEEN :day AND :day + 1 "
+            "ORDER BY starts_at, id",
+            "BETWEEN includes both ends",
+        ),
+        (
+            "SELECT id FROM meeting WHERE (starts_at AT TIME ZONE 'Europe/Paris')::date = :day "
+            "AND :zone = :zone ORDER BY starts_at, id",
+            "use the :zone parameter",
+        ),
+        (
+            "SELECT id FROM meeting WHERE (starts_at AT TIME ZONE :zone)::date = :day ORDER BY id",
+            "another order",
+        ),
+        ("SELECT id, starts_at FROM meeting WHERE (starts_at AT TIME ZONE :zone)::date = :day", "id only"),
+        (
+            "SELECT id FROM meeting WHERE (starts_at AT TIME ZONE 'UTC')::date = '2026-03-29'",
+            "bound parameters",
+        ),
+    ],
+)
+def test_local_day_wrong_answers_get_their_hint(sql, hint):
+    assert_hint("nb05-local-day", sql, contains=hint)
+
+
+def test_local_day_errors_are_the_learners():
+    assert_learner_error(
+        "nb05-local-day",
+        "SELECT id FROM meetings WHERE :day = :day AND :zone = :zone",
+        contains="UndefinedTable",
+    )
+    assert_not_answered("nb05-local-day", ...)
