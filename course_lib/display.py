@@ -6,6 +6,7 @@ outputs are the same on every run and every machine.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,9 +110,16 @@ def expect_error(*expected: type[BaseException], full: bool = False) -> Iterator
         raise AssertionError(f"expected {names}, but the block ran without an error")
 
 
+MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
 def format_error(error: BaseException, full: bool = False) -> str:
-    """``Type: message``, cut before SQLAlchemy's ``[SQL: ...]`` trailer unless ``full``."""
-    text = str(error).strip()
+    """``Type: message``, cut before SQLAlchemy's ``[SQL: ...]`` trailer unless ``full``.
+
+    An object's memory address (SQLAlchemy's ``<User at 0x7f...>``) is left out: it
+    changes from run to run and means nothing to the reader.
+    """
+    text = MEMORY_ADDRESS.sub(">", str(error).strip())
     if not full:
         kept = []
         for line in text.splitlines():

@@ -123,6 +123,11 @@ def test_expect_error_full_keeps_the_trailer():
     assert format_error(error, full=True) == "ValueError: first line\n[SQL: SELECT 1]\n[parameters: {}]"
 
 
+def test_format_error_leaves_out_memory_addresses():
+    error = RuntimeError("Parent instance <User at 0x7f3a1c2b9d50> is not bound to a Session")
+    assert format_error(error) == "RuntimeError: Parent instance <User> is not bound to a Session"
+
+
 def test_expect_error_accepts_any_of_several_types(capsys):
     with expect_error(KeyError, ZeroDivisionError):
         1 / 0  # noqa: B018
