@@ -101,7 +101,8 @@ class DataModel:
     def summary(self) -> str:
         """One line of text saying what the picture shows (its text alternative)."""
         links = ", ".join(self.link_tables) or "none"
-        return f"{len(self.tables)} tables, {len(self.relations)} foreign keys, link tables: {links}"
+        keys = f"{len(self.relations)} foreign key{'' if len(self.relations) == 1 else 's'}"
+        return f"{len(self.tables)} tables, {keys}, link tables: {links}"
 
     def describe(self) -> str:
         """The summary, then one line per foreign key."""

@@ -1,0 +1,1 @@
+"""Two broken variants of ``library_app.models``, for 01_models to run. Not for use."""
