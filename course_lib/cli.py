@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from course_lib import embedded
@@ -109,8 +110,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_html(args: argparse.Namespace) -> int:
     from course_lib.site import build_site
 
+    started = time.perf_counter()
     pages = build_site(Path(args.output) if args.output else None)
-    print(f"wrote {len(pages)} pages; open {pages[0]}")
+    print(f"wrote {len(pages)} pages in {time.perf_counter() - started:.1f} s; open {pages[0]}")
     return 0
 
 
@@ -147,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     progress = commands.add_parser("progress", help="the exercises you passed, per notebook and level")
     progress.add_argument("--reset", action="store_true", help="forget every exercise you passed")
     progress.set_defaults(func=cmd_progress)
-    site = commands.add_parser("html", help="render every notebook, outputs and plots included, to HTML")
+    site = commands.add_parser(
+        "html", help="the course as a searchable website (lessons, error gallery, cheat sheet), from files"
+    )
     site.add_argument("--output", help="folder to write (default: site/ in the course folder)")
     site.set_defaults(func=cmd_html)
     return parser
