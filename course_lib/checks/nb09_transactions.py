@@ -4,7 +4,9 @@ Every check runs the learner's function on a scratch database of its own
 (:func:`check_database`), with tables shaped like the notebook's (``user``,
 ``account``, ``counter``) and rows the notebook never showed. The concurrency
 checks use real second connections: a concurrent writer that commits between the
-learner's read and write (``nb09-retry``), and two threads calling the learner's
+learner's read and write (``nb09-retry``; the deadlock it must retry too is raised by the
+server with SQLSTATE 40P01 from a ``DO`` block, which the client cannot tell from a real one,
+without the 1 s a real deadlock costs), and two threads calling the learner's
 function at once while the check holds the row lock until both wait for it
 (``nb09-withdraw``), so the race happens every time, not by luck.
 """
@@ -159,12 +161,19 @@ def sign_up(answer: Callable[..., Any]) -> str:
 # --- nb09-retry ------------------------------------------------------------------------------
 
 
+_RAISE_DEADLOCK = (
+    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$"
+)
+
+
 class _Work:
     """A unit of work for run_in_transaction: adds 10 to counter 1 by read-modify-write.
 
     ``interfere`` first calls also let a concurrent writer (another connection) add 1 and
-    commit between this transaction's read and its write: under REPEATABLE READ the write
-    then fails with a serialization failure (40001).
+    commit between this transaction's read and its write: under REPEATABLE READ or
+    SERIALIZABLE the write then fails with a serialization failure (40001).
+    ``fail_with="deadlock"`` makes the first call fail after its write as a deadlock victim
+    does (40P01).
     """
 
     def __init__(self, engine: Engine, interfere: int = 0, fail_with: str | None = None) -> None:
@@ -185,6 +194,8 @@ class _Work:
         if self.fail_with == "timeout":
             session.execute(text("SET LOCAL statement_timeout = '50ms'"))
             session.execute(text("SELECT pg_sleep(5)"))
+        if self.fail_with == "deadlock" and self.calls == 1:
+            session.execute(text(_RAISE_DEADLOCK))
         if self.fail_with == "python":
             raise ValueError("the work itself failed")
         return value + 10
@@ -249,11 +260,29 @@ def retry(answer: Callable[..., Any]) -> str:
             raise Hint(
                 "another transaction added 1 between the work's read and its write, and your run kept "
                 "710: the update was lost. Under READ COMMITTED nothing fails; run the work under "
-                'REPEATABLE READ (execution_options(isolation_level="REPEATABLE READ")).'
+                'SERIALIZABLE (execution_options(isolation_level="SERIALIZABLE")).'
             )
         if (work.calls, result, _counter(engine)) != (2, 711, 711):
             raise Hint(
                 f"with one conflict the work should run twice and end at 711; it ran {work.calls} "
+                f"time(s), returned {result!r}, and the counter is {_counter(engine)}."
+            )
+
+        # 2b. The first attempt is chosen as a deadlock victim: retried like a conflict.
+        _reset_counter(engine, 300)
+        work = _Work(engine, fail_with="deadlock")
+        result, error = _run(answer, engine, work, attempts=3)
+        if error is not None and _sqlstate(error) == "40P01":
+            raise Hint(
+                "a deadlock (SQLSTATE 40P01) escaped after the first attempt: PostgreSQL rolled that "
+                "transaction back to break the deadlock, and running it again is the cure, as for a "
+                "serialization failure (40001)."
+            )
+        if error is not None:
+            raise LearnerError("code", error)
+        if (work.calls, result, _counter(engine)) != (2, 310, 310):
+            raise Hint(
+                f"after a deadlock the work should run once more and end at 310; it ran {work.calls} "
                 f"time(s), returned {result!r}, and the counter is {_counter(engine)}."
             )
 
@@ -282,8 +311,8 @@ def retry(answer: Callable[..., Any]) -> str:
             if work.calls != 1:
                 raise Hint(
                     f"the work failed with {what} and your function ran it {work.calls} times: retry "
-                    "only a serialization failure, error.orig.sqlstate == '40001' (not every "
-                    "OperationalError)."
+                    "only serialization failures and deadlocks, error.orig.sqlstate in ('40001', "
+                    "'40P01') (not every OperationalError)."
                 )
             if error is None:
                 raise Hint(
