@@ -234,12 +234,12 @@ def draw_data_model(model: DataModel, *, title: str) -> Figure:
     width = (max(level.values()) + 1) * (BOX_WIDTH + COLUMN_GAP)
     depth = max(-y + heights[name] for name, (_, y) in place.items())
     figure, axes = plt.subplots(
-        figsize=(max(6.0, width * INCHES_PER_UNIT), max(2.0, depth * INCHES_PER_UNIT + 0.5)),
+        figsize=(max(6.0, width * INCHES_PER_UNIT), max(2.0, (depth + 0.5) * INCHES_PER_UNIT + 0.5)),
         layout="constrained",
     )
     plt.close(figure)
     axes.set_xlim(-0.2, width - COLUMN_GAP + 0.2)
-    axes.set_ylim(-depth - 0.2, 0.2)
+    axes.set_ylim(-depth - 0.2, 0.7 if any(r.child == r.parent for r in model.relations) else 0.2)
     axes.axis("off")
     axes.set_title(title, loc="left")
 
@@ -279,14 +279,15 @@ def draw_data_model(model: DataModel, *, title: str) -> Figure:
         px, _ = place[relation.parent]
         child_mid = spread(relation.child, relation, outgoing)
         parent_mid = spread(relation.parent, relation, incoming)
-        if relation.child == relation.parent:  # self-reference: a loop on the right side
-            right = cx + BOX_WIDTH
+        if relation.child == relation.parent:  # self-reference: a loop over the box's top edge
+            _, top = place[relation.child]
+            start, end = (cx + BOX_WIDTH - 1.4, top), (cx + BOX_WIDTH - 0.5, top)
             axes.annotate(
-                "", xy=(right, child_mid + 0.15), xytext=(right, child_mid - 0.15),
-                arrowprops={"arrowstyle": "-", "connectionstyle": "arc3,rad=1.6", "color": "0.3"},
+                "", xy=end, xytext=start,
+                arrowprops={"arrowstyle": "-|>", "connectionstyle": "arc3,rad=-0.9", "color": "0.3", "lw": 1},
             )  # fmt: skip
-            axes.text(right + 0.1, child_mid + 0.3, relation.parent_end, fontsize=8, color="0.2")
-            axes.text(right + 0.1, child_mid - 0.45, relation.child_end, fontsize=8, color="0.2")
+            axes.text(end[0] + 0.08, top + 0.12, relation.parent_end, fontsize=8, color="0.2")
+            axes.text(start[0] - 0.08, top + 0.12, relation.child_end, fontsize=8, color="0.2", ha="right")
             continue
         start = (cx, child_mid)  # the child's left edge
         end = (px + BOX_WIDTH, parent_mid)  # the parent's right edge
