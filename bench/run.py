@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py            # server, fresh database, 00_setup: ~1 min
     .venv/bin/python bench/run.py --suite    # also the whole test suite, serial and -n 2 (slow)
+    .venv/bin/python bench/run.py --site-only  # only the website build: time and size (~10 s)
 
 Prints a Markdown table (for the README) with each number against its target. Every
 server it starts lives in a temporary COURSE_PGDATA of its own and is stopped at the end;
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -91,6 +93,39 @@ def run_notebook(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def site_build() -> tuple[float, float, int, int, int]:
+    """``python -m course_lib html`` as a reader runs it (interpreter start and imports included):
+    seconds, CPU seconds (user + system: what a busy machine does not inflate), total bytes,
+    bytes of the search index, number of files."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-site"))
+    try:
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(
+            [PYTHON, "-m", "course_lib", "html", "--output", str(folder / "site")],
+            cwd=ROOT, capture_output=True, check=True, timeout=600,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
+        files = [path for path in (folder / "site").rglob("*") if path.is_file()]
+        index = (folder / "site" / "search" / "search_index.js").stat().st_size
+        return seconds, cpu_seconds, sum(path.stat().st_size for path in files), index, len(files)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def site_rows() -> list[list[str]]:
+    seconds, cpu_seconds, size, index, count = site_build()
+    build = seconds_row("website build (`python -m course_lib html`, no database)", [seconds], 10.0)
+    build[1] += f" (CPU {cpu_seconds:.1f} s)"
+    return [
+        build,
+        ["website size (all files, of which the search index)", f"{size / MB:.1f} MB ({index / MB:.1f} MB), "
+         f"{count} files", "-", ""],
+    ]  # fmt: skip
+
+
 def run_suite(*extra: str) -> tuple[float, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA")}
     started = time.perf_counter()
@@ -127,7 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", action="store_true", help="also time the whole test suite (slow)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per start measurement (default 5)")
+    parser.add_argument("--site-only", action="store_true", help="only the website build (no server)")
     args = parser.parse_args(argv)
+    if args.site_only:
+        print(f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n")
+        print_table(site_rows())
+        return 0
 
     measured_on = f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}"  # load before we add ours
     rows: list[list[str]] = []
@@ -173,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         uss = server_uss(pgdata)
         ok = "yes" if uss <= 64 * MB else "NO"
         rows.append(["embedded server idle memory (sum of USS)", f"{uss / MB:.1f} MB", "<= 64 MB", ok])
+        rows += site_rows()  # needs no server; measured while the idle one stays up, as a reader's would
         embedded.stop(pgdata)
     finally:
         from course_lib import embedded
@@ -187,11 +228,15 @@ def main(argv: list[str] | None = None) -> int:
             rows.append([f"whole test suite, {label}", f"{seconds:.0f} s ({summary})", "-", ""])
 
     print(f"{measured_on}; PostgreSQL {version} (embedded).\n")
+    print_table(rows)
+    return 0
+
+
+def print_table(rows: list[list[str]]) -> None:
     header = ["measurement", "result", "target", "met"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, ["-" * w for w in widths], *rows]:
         print("| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |")
-    return 0
 
 
 if __name__ == "__main__":
