@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -195,10 +196,11 @@ def output_blocks(cell: Cell, images: Path, image_prefix: str) -> list[str]:
     stream: list[str] = []
 
     def flush() -> None:
+        # Raw HTML rather than a fenced block: printed text needs no syntax highlighting (the
+        # slowest step of the build), and is then never read as Markdown either.
         if stream and "".join(stream).strip():
-            blocks.append(
-                '<div class="nb-output" markdown>\n\n' + fenced("".join(stream), "text") + "\n\n</div>"
-            )
+            text = escape("".join(stream).rstrip(), quote=False)
+            blocks.append(f'<div class="nb-output"><pre><code>{text}</code></pre></div>')
         stream.clear()
 
     for number, output in enumerate(cell.outputs):
