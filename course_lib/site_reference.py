@@ -5,8 +5,9 @@
 - the cheat sheet: a pattern name, a notebook and words of a section heading; the code is the
   first code cell of that section holding every given fragment (never a solution or an
   expect_error cell);
-- the glossary: each term linked to the first section that teaches it (a heading naming it,
-  else the first bold mention, else the first mention), with the sentence it appears in.
+- the glossary: each term linked to the first section that teaches it (in course order, the first
+  notebook that sets it in bold or names it in a heading; else its first mention outside an
+  introduction or recap), with the sentence it appears in.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ GLOSSARY: list[tuple[str, str]] = [
     ("engine", r"\bengines?\b"),
     ("session", r"\bsessions?\b"),
     ("transaction", r"\btransactions?\b"),
-    ("commit", r"\bcommit\b"),
+    ("commit", r"\bcommit(s|ted)?\b"),
     ("flush", r"\bflush(es|ed)?\b"),
     ("identity map", r"\bidentity map\b"),
     ("table model", r"\btable models?\b"),
@@ -226,7 +227,8 @@ def glossary_entries(notebooks: list[Notebook]) -> list[GlossaryEntry]:
     entries = []
     for term, pattern in GLOSSARY:
         regex = re.compile(pattern, re.IGNORECASE if not pattern.strip("\\b").isupper() else 0)
-        found = _first(notebooks, regex, "bold") or _first(notebooks, regex, "heading")
+        in_order = (_first([nb], regex, "bold") or _first([nb], regex, "heading") for nb in notebooks)
+        found = next((hit for hit in in_order if hit), None)
         found = found or _first(notebooks, regex, "text")
         if found:
             entries.append(GlossaryEntry(term, *found))
@@ -234,6 +236,8 @@ def glossary_entries(notebooks: list[Notebook]) -> list[GlossaryEntry]:
 
 
 def _first(notebooks: list[Notebook], regex: re.Pattern, where: str):
+    """The first (notebook, section, sentence) where the term is defined in bold (``**term**``),
+    names a section heading, or is mentioned outside a notebook's introduction and recap."""
     for notebook in notebooks:
         for cell in notebook.cells:
             if cell.kind != "markdown" or "solution" in cell.tags:
@@ -243,11 +247,21 @@ def _first(notebooks: list[Notebook], regex: re.Pattern, where: str):
                     if section.level > 1 and regex.search(section.title):
                         return notebook, section, _sentence(cell.source, regex)
             elif where == "bold":
-                if any(regex.search(bold) for bold in re.findall(r"\*\*(.+?)\*\*", cell.source)):
-                    return notebook, _section_of(cell, regex), _sentence(cell.source, regex)
+                for bold in re.finditer(r"\*\*(.+?)\*\*", cell.source):
+                    section = cell.section_at(bold.start())
+                    if regex.fullmatch(bold.group(1).strip().strip("`")) and _teaching(section):
+                        paragraph = cell.source.rfind("\n\n", 0, bold.start()) + 1
+                        return notebook, section, _sentence(cell.source[paragraph:], regex)
             elif regex.search(cell.source):
-                return notebook, _section_of(cell, regex), _sentence(cell.source, regex)
+                section = _section_of(cell, regex)
+                if _teaching(section):
+                    return notebook, section, _sentence(cell.source, regex)
     return None
+
+
+def _teaching(section: Section) -> bool:
+    """Not a notebook's introduction (its goals), recap or exercises: those only name a term."""
+    return section.level > 1 and section.title.lower() not in ("recap", "exercises")
 
 
 def _section_of(cell: Cell, regex: re.Pattern) -> Section:
@@ -259,9 +273,9 @@ def _sentence(source: str, regex: re.Pattern) -> str:
     lines = [re.sub(r"^>\s?", "", line) for line in source.splitlines()]
     text = " ".join(line for line in lines if not line.startswith(("#", "```", "|")))
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their text
-    text = text.replace("**", "")  # a bold phrase may end in a full stop
-    for sentence in re.split(r"(?<=[.:;!?])\s+", text):
-        if regex.search(sentence):
+    text = re.sub(r"\*\*Pitfall:.*?\*\*", "", text).replace("**", "")  # a bold phrase may end in "."
+    for sentence in re.split(r"(?<=[.:;!?])\s+|(?<=[.:;!?]\))\s+", text):
+        if regex.search(sentence) and not sentence.lstrip("> ").startswith("Pitfall"):
             sentence = sentence.strip().lstrip("-*> ").strip()
             return sentence if len(sentence) <= 300 else sentence[:297].rsplit(" ", 1)[0] + " ..."
     return ""
