@@ -211,6 +211,11 @@ def _levels(model: DataModel) -> dict[str, int]:
 
     for name in sorted(parents):
         depth(name, frozenset())
+    # then each parent moves right, next to its nearest child (fewer lines across other boxes)
+    for name in sorted(level, key=lambda n: (-level[n], n)):
+        children = [child for child, above in parents.items() if name in above]
+        if children:
+            level[name] = max(level[name], min(level[child] for child in children) - 1)
     return level
 
 
