@@ -85,7 +85,8 @@ def error_gallery(notebooks: list[Notebook]) -> str:
         for name in dict.fromkeys([e[0] for e in entry.errors] or entry.expected):
             by_name[name].append(entry)
     parts = [
-        "# Error gallery",
+        # Ranked above the lessons: a pasted error message should land here first.
+        "---\nsearch:\n  boost: 4\n---\n\n# Error gallery",
         f"Every error the course runs on purpose ({len(entries)} cells, each inside "
         "`with expect_error(...)`), by exception, with the message the notebook printed and the "
         "section that explains it and shows the fix. Paste an error message into the search box to "
