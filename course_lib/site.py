@@ -75,7 +75,7 @@ def index_page(notebooks: list[Notebook], repository: str) -> str:
     first = launch_urls(f"notebooks/{notebooks[0].path.name}", repository) if notebooks else {}
     start = (
         f"Run it yourself: [Open in Colab]({first['colab']}) · [Open in Binder]({first['binder']}) · "
-        f"[the repository]({repository})."
+        f"[the repository]({repository}) (its README says how to set up Colab and a local copy)."
         if first
         else ""
     )
