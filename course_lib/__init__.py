@@ -10,7 +10,7 @@ from course_lib.databases import NotebookDatabase, notebook_database
 from course_lib.display import expect_error, setup_sql_magic, show_sql
 from course_lib.errors import CourseSetupError
 from course_lib.exercises import Hint, check, check_solution
-from course_lib.extensions import require_extensions
+from course_lib.extensions import require_extensions, require_extensions_or_skip
 from course_lib.queries import QueryCounter, count_queries
 from course_lib.server import CourseServer, current_server
 
@@ -27,6 +27,7 @@ __all__ = [
     "expect_error",
     "notebook_database",
     "require_extensions",
+    "require_extensions_or_skip",
     "setup_sql_magic",
     "show_sql",
 ]

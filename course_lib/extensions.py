@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -39,3 +41,33 @@ def require_extensions(engine: Engine, *names: str) -> None:
     with engine.begin() as conn:
         for name in names:
             conn.execute(text(f'CREATE EXTENSION IF NOT EXISTS "{name}"'))
+
+
+def require_extensions_or_skip(engine: Engine, *names: str, shell: Any = None) -> bool:
+    """Like :func:`require_extensions`, but a server without them skips the rest of the notebook.
+
+    Returns True once the extensions exist. Otherwise it prints one note saying what is missing
+    and makes every later cell of this IPython session run as ``pass`` (a notebook whose every
+    lesson needs, say, pgvector then runs to its end without an error, on any server), and
+    returns False. Outside IPython it only prints the note.
+    """
+    missing = [name for name, ok in available_extensions(engine, names).items() if not ok]
+    if not missing:
+        require_extensions(engine, *names)
+        return True
+    how = "; ".join(f"{name} comes with {_SOURCES.get(name, 'a separate package')}" for name in missing)
+    print(
+        f"This server has no {', '.join(missing)} extension ({how}): the cells below need it and are "
+        "skipped. The committed outputs show them on the embedded PostgreSQL, which ships it."
+    )
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is not None:
+        shell.input_transformers_post.append(_skip_cell)
+    return False
+
+
+def _skip_cell(lines: list[str]) -> list[str]:
+    return ["pass\n"]
