@@ -68,6 +68,19 @@ class PlanNode:
         return self.misestimate >= MISESTIMATE_FACTOR
 
 
+AGGREGATE_NAMES = {"Sorted": "GroupAggregate", "Hashed": "HashAggregate", "Mixed": "MixedAggregate"}
+
+
+def text_name(node: dict) -> str:
+    """The node's type as the text form of EXPLAIN names it: 'HashAggregate', 'Index Scan Backward'..."""
+    node_type = node["Node Type"]
+    if node_type == "Aggregate":
+        return AGGREGATE_NAMES.get(node.get("Strategy", ""), node_type)
+    if node.get("Scan Direction") == "Backward":
+        return f"{node_type} Backward"
+    return node_type
+
+
 def plan_tree(explained: list | dict) -> PlanNode:
     """The tree of an ``EXPLAIN (ANALYZE, FORMAT JSON)`` result: the document, its first item or a "Plan"."""
     if isinstance(explained, list):
@@ -77,7 +90,7 @@ def plan_tree(explained: list | dict) -> PlanNode:
         raise ValueError("plan_tree() needs EXPLAIN (ANALYZE, FORMAT JSON): this plan has no actual rows")
     loops = int(node["Actual Loops"])
     return PlanNode(
-        node_type=node["Node Type"],
+        node_type=text_name(node),
         relation=node.get("Relation Name"),
         index=node.get("Index Name"),
         estimated_rows=float(node["Plan Rows"]),

@@ -119,3 +119,15 @@ def test_the_picture_shows_one_box_per_node_with_its_label_and_marks_the_misesti
     marked = [matplotlib.colors.to_hex(frame.get_edgecolor()) == HIGHLIGHT_COLOR for frame in frames]
     assert marked == [node.badly_estimated for node in walk(tree)] == [True, False, False, True]
     assert len(axes.lines) == 3  # one edge per child
+
+
+def test_node_types_are_named_as_in_the_text_form_of_explain():
+    def named(**keys):
+        return plan_tree({"Plan Rows": 1, "Actual Rows": 1, "Actual Loops": 1, "Actual Total Time": 1} | keys)
+
+    assert named(**{"Node Type": "Aggregate", "Strategy": "Hashed"}).node_type == "HashAggregate"
+    assert named(**{"Node Type": "Aggregate", "Strategy": "Sorted"}).node_type == "GroupAggregate"
+    assert named(**{"Node Type": "Aggregate", "Strategy": "Plain"}).node_type == "Aggregate"
+    backward = named(**{"Node Type": "Index Scan", "Scan Direction": "Backward"})
+    assert backward.node_type == "Index Scan Backward"
+    assert named(**{"Node Type": "Index Scan", "Scan Direction": "Forward"}).node_type == "Index Scan"

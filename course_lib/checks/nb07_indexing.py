@@ -10,17 +10,14 @@ copied from the notebook's outputs cannot pass.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Index, create_engine, select, text
+from sqlalchemy import Index, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql import Select
 
@@ -381,85 +378,76 @@ def support_index(answer: Any) -> str:
     return "equality columns first (in either order), then created_at: read backward, no sort, no filter."
 
 
-# --- Exercise 4: a pool sized for four worker processes ---------------------------------------
+# --- Exercise 4: a case-insensitive prefix search that uses an index ---------------------------
+
+PREFIX_ROWS = """
+INSERT INTO purchase (customer_id, email, status, total, created_at) VALUES
+    (8101, 'Ann@Example.com', 'paid', 10, '2024-05-01'),
+    (8101, 'ann@example.COM', 'paid', 11, '2024-05-02'),
+    (8102, 'ANNA@example.com', 'shipped', 12, '2024-05-03'),
+    (8103, 'bo.ann@example.com', 'paid', 13, '2024-05-04'),
+    (8104, 'a_b@example.com', 'paid', 14, '2024-05-05'),
+    (8105, 'axb@example.com', 'paid', 15, '2024-05-06'),
+    (8106, '50%off@deals.example', 'paid', 16, '2024-05-07'),
+    (8107, '50x@deals.example', 'paid', 17, '2024-05-08'),
+    (8108, 'Zoë@Café.example', 'paid', 18, '2024-05-09'),
+    (8108, 'ZOËLLE@example.com', 'paid', 19, '2024-05-10')
+"""
+#: What a learner types into the search box, in the order they are tried.
+TYPED_PREFIXES = ["ann", "ANN@", "a_b", "50%", "Buyer42", "zoë", "nobody"]
+PREFIX_INDEX = "purchase_email_lower_pattern_idx"
 
 
-def _borrow_all(engine: Engine, limit: int) -> tuple[list[Connection], float | None]:
-    """Check out up to ``limit`` connections; the seconds the one after the last had to wait, if refused."""
-    borrowed: list[Connection] = []
-    for _ in range(limit):
-        started = time.perf_counter()
-        try:
-            borrowed.append(engine.connect())
-        except PoolTimeout:
-            return borrowed, time.perf_counter() - started
-        except DBAPIError as error:
-            for conn in borrowed:
-                conn.close()
-            raise LearnerError("engine", error) from error
-    return borrowed, None
-
-
-@exercise("nb07-pool-limits", level=1)
-def pool_limits(answer: Any) -> str:
-    if not isinstance(answer, Engine):
-        raise Hint(f"answer with an engine from create_engine(...), not {type(answer).__name__}.")
-    pool = answer.pool
-    if isinstance(pool, NullPool) or not isinstance(pool, QueuePool):
-        raise Hint(
-            f"this engine's pool is a {type(pool).__name__}, not the QueuePool that create_engine() makes: "
-            "leave poolclass out."
-        )
-    if pool.timeout() > 5:
-        raise Hint(
-            f"a request would wait up to {pool.timeout():g} seconds for a free connection: pool_timeout."
-        )
-    try:
-        borrowed, refused_after = _borrow_all(answer, 6)
-        for conn in borrowed:
-            conn.close()
-        if refused_after is None:
+@exercise("nb07-email-prefix", level=2)
+def email_prefix(answer: Any) -> str:
+    if not callable(answer):
+        raise Hint("answer with your function itself: answer_4 = emails_starting_with (no parentheses).")
+    index_sql = f"CREATE INDEX {PREFIX_INDEX} ON purchase (lower(email) text_pattern_ops)"
+    with _purchase_database(PREFIX_ROWS, index_sql) as engine:
+        _analyze(engine)
+        with engine.connect() as conn:
+            folds = conn.execute(text("SELECT lower('ZOË') = 'zoë'")).scalar_one()
+            for typed in TYPED_PREFIXES if folds else [typed for typed in TYPED_PREFIXES if typed.isascii()]:
+                got = set(_selected_ids(conn, learner(answer, typed)))
+                expected = set(
+                    conn.execute(
+                        text("SELECT id FROM purchase WHERE left(lower(email), length(:t)) = lower(:t)"),
+                        {"t": typed},
+                    ).scalars()
+                )
+                if got - expected:
+                    extra = _emails(conn, got - expected)
+                    if "_" in typed or "%" in typed:
+                        raise Hint(
+                            f"for {typed!r} your query also returned {extra}: LIKE reads _ and % in the "
+                            "typed text as wildcards. startswith(..., autoescape=True) escapes them."
+                        )
+                    raise Hint(
+                        f"for {typed!r} your query also returned {extra}: the email must START with the "
+                        "typed text (startswith, LIKE 'text%'), not contain it."
+                    )
+                if expected - got:
+                    missed = _emails(conn, expected - got)
+                    if typed == typed.lower():
+                        raise Hint(
+                            f"for {typed!r} your query missed {missed}: the stored emails have capitals. "
+                            "Search func.lower(Purchase.email), the expression the index stores."
+                        )
+                    raise Hint(
+                        f"for {typed!r} your query missed {missed}: lower the typed text too "
+                        "(typed.lower()), so that both sides are in lower case."
+                    )
+            plan = _plan_of(conn, learner(answer, "Buyer42"))
+        if not _index_scans(plan, PREFIX_INDEX):
             raise Hint(
-                "this engine lent 6 connections at once. 4 processes share 20 connections, so one engine may "
-                "hold at most 5: pool_size + max_overflow = 5."
+                f"the right rows, but PostgreSQL read them with {_how_read(plan)}, not the index on "
+                "lower(email) text_pattern_ops. ILIKE (istartswith) cannot use a B-tree; LIKE with a "
+                "constant prefix on the index's own expression can: "
+                "func.lower(Purchase.email).startswith(...)."
             )
-        if len(borrowed) != 5:
-            raise Hint(
-                f"this engine lent only {len(borrowed)} connections at once; 20 shared by 4 processes "
-                "allows 5: pool_size + max_overflow = 5."
-            )
-        if not 1.5 <= refused_after <= 3.5:
-            raise Hint(
-                f"the sixth request waited {refused_after:.1f} s before giving up; it should wait 2: "
-                "pool_timeout."
-            )
-        kept = pool.checkedin()
-        if kept != 3:
-            raise Hint(
-                f"after the requests gave their connections back, {kept} stayed open; keep 3: pool_size."
-            )
-        idle, _ = _borrow_all(answer, 3)  # the 3 the pool keeps
-        pids = [conn.execute(text("SELECT pg_backend_pid()")).scalar_one() for conn in idle]
-        for conn in idle:
-            conn.close()
-        killer = create_engine(answer.url, poolclass=NullPool)
-        try:
-            with killer.connect() as conn:
-                for pid in pids:
-                    conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
-        finally:
-            killer.dispose()
-        try:
-            with answer.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except DBAPIError:
-            raise Hint(
-                "after the server closed the idle connections (as a restart does), the next request got a "
-                "dead one and failed: pool_pre_ping=True tests a connection before lending it."
-            ) from None
-    finally:
-        answer.dispose()
-    return "5 connections at most per process, 3 kept, a 2 s wait, and dead connections replaced unseen."
+    return (
+        "lower(email) LIKE 'prefix%' with the wildcards escaped: the right rows, through the pattern index."
+    )
 
 
 # --- Exercise 5: keyset pagination --------------------------------------------------------------
