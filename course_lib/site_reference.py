@@ -129,7 +129,7 @@ CHEATS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("Index kinds from SQLModel", "07_indexing", "Declaring indexes", ("postgresql_using",)),
     ("Alembic: autogenerate a revision", "08_migrations", "autogenerate", ("alembic revision",)),
     ("Alembic: history, current, downgrade", "08_migrations", "Moving around", ("alembic",)),
-    ("Pool settings", "09_transactions", "Pools", ("create_engine(",)),
+    ("Pool settings", "13_production", "Pools", ("create_engine(",)),
     ("Test fixtures: each test rolled back", "10_testing", "fixtures", ("@pytest.fixture",)),
     ("FastAPI session dependency", "11_fastapi", "session dependency", ("Depends(",)),
 ]

@@ -1,4 +1,4 @@
-"""The checks of notebooks/09_transactions_and_production.ipynb: wrong answers get hints, right ones pass.
+"""The checks of notebooks/09_transactions_and_concurrency.ipynb: wrong answers get hints, right ones pass.
 
 The learner's functions here use a mapping of their own (not the notebook's models) onto the
 tables the checks create in their scratch databases.

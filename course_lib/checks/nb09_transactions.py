@@ -1,4 +1,4 @@
-"""Checks for notebooks/09_transactions_and_production.ipynb.
+"""Checks for notebooks/09_transactions_and_concurrency.ipynb.
 
 Every check runs the learner's function on a scratch database of its own
 (:func:`check_database`), with tables shaped like the notebook's (``user``,
