@@ -65,7 +65,7 @@ def test_unique_violation_wrong_answers_get_their_hint():
     assert_hint(
         "nb10-unique-violation",
         lambda error: "duplicate key" in str(error),
-        contains=("trigger", "compare the SQLSTATE"),
+        contains=("RAISE EXCEPTION", "compare the SQLSTATE"),
     )
     assert_hint(
         "nb10-unique-violation",

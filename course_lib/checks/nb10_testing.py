@@ -69,12 +69,13 @@ FAILING_STATEMENTS = [
         "a CHECK violation counted as a unique violation: compare the SQLSTATE, not the class.",
     ),
     (
-        "an error a trigger raised with a message that reads like a unique violation",
+        "an error PL/pgSQL's RAISE EXCEPTION raised with a message that reads like a unique violation",
         "DO $$ BEGIN RAISE EXCEPTION "
         "'duplicate key value violates unique constraint \"customer_email_key\"'; END $$",
         False,
-        "an error raised by a trigger (SQLSTATE P0001) counted as a unique violation because its message "
-        "reads like one: messages are for people (and can be translated); compare the SQLSTATE.",
+        "an error raised by PL/pgSQL's RAISE EXCEPTION (SQLSTATE P0001, as a function or trigger raises it) "
+        "counted as a unique violation because its message reads like one: messages are for people (and "
+        "can be translated); compare the SQLSTATE.",
     ),
 ]
 
@@ -419,12 +420,13 @@ CHANGE_EMAIL = '''
 
 def change_email(session: Session, customer: Customer, new_email: str) -> None:
     """Give the customer a new, normalised e-mail address; EmailTaken if another customer has it."""
+    email = new_email.strip().lower()
     try:
         with session.begin_nested():  # SAVEPOINT: a refused change undoes this UPDATE only
-            customer.email = new_email.strip().lower()
+            customer.email = email
     except IntegrityError as error:
         if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
-            raise EmailTaken(new_email) from None
+            raise EmailTaken(email) from None  # the normalised address, as register() does
         raise
 '''
 CHANGE_EMAIL_BROKEN = {
@@ -444,21 +446,23 @@ def change_email(session, customer, new_email):
     "EmailTaken: take another customer's address and expect EmailTaken (pytest.raises).": """
 
 def change_email(session, customer, new_email):
+    email = new_email.strip().lower()
     with session.begin_nested():
-        customer.email = new_email.strip().lower()
+        customer.email = email
 """,
     "your tests pass against a change_email without a savepoint, where a refused change rolls back "
     "the caller's whole transaction: after catching EmailTaken, check that what the test made before "
     "it, in the same session, is still there.": """
 
 def change_email(session, customer, new_email):
-    customer.email = new_email.strip().lower()
+    email = new_email.strip().lower()
+    customer.email = email
     try:
         session.flush()
     except IntegrityError as error:
         session.rollback()
         if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
-            raise EmailTaken(new_email) from None
+            raise EmailTaken(email) from None
         raise
 """,
     "your tests pass against a change_email that looks the address up first and so refuses a "
