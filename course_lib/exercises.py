@@ -10,13 +10,14 @@ Each notebook ends with exercises laid out the same way (CONTRIBUTING.md):
    ending with ``check_solution("nbNN-name", ...)``: CI runs it, so every
    solution is proven to pass its check, and it never counts as the learner's.
 
-Checks live in ``course_lib/checks/nbNN_topic.py``, one module per notebook. A
-check is a function registered with :func:`exercise`; it returns a short success
-note or raises :class:`Hint`. It calls the learner's code through :func:`learner`
-and runs the learner's queries through :func:`learner_rows`, so that an error
-there is reported as the learner's ("your code raised ..."), while an exception
-anywhere else is a bug in the check, reported as such and never blamed on the
-learner. :func:`check_database` gives a check a scratch database of its own.
+Checks live in ``course_lib/checks/nbNN_topic.py``, one module per notebook (or a
+package ``nbNN_topic/``, one module per exercise). A check is a function registered
+with :func:`exercise`; it returns a short success note or raises :class:`Hint`. It
+calls the learner's code through :func:`learner` and runs the learner's queries
+through :func:`learner_rows`, so that an error there is reported as the learner's
+("your code raised ..."), while an exception anywhere else is a bug in the check,
+reported as such and never blamed on the learner. :func:`check_database` gives a
+check a scratch database of its own.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Exercise checks, one module per notebook (``nb04_raw_sql.py``, ...), and their registry.
 
+A notebook's checks may also be a package (``nb04_raw_sql/``, one module per
+exercise, imported by its ``__init__``); it counts as one check module.
+
 A module registers its checks with ``@exercise("nb04-name", level=2)`` from
 :mod:`course_lib.exercises`. Nothing imports the modules up front: the first
 ``check("nb04-...")`` imports only notebook 04's module(s), chosen by the
@@ -59,9 +62,17 @@ def register(exercise_id: str, level: int, function: Callable) -> Exercise:
     """Add a check under ``exercise_id`` (an id is registered once)."""
     if exercise_id in _REGISTRY:
         raise ValueError(f"two checks are registered as {exercise_id!r}")
-    entry = Exercise(exercise_id, level, function, getattr(function, "__module__", "") or "")
+    entry = Exercise(exercise_id, level, function, check_module(getattr(function, "__module__", "") or ""))
     _REGISTRY[exercise_id] = entry
     return entry
+
+
+def check_module(module: str) -> str:
+    """The check module a module belongs to: ``checks.nb04_raw_sql`` for ``checks.nb04_raw_sql.ex1``."""
+    prefix = f"{__name__}."
+    if module.startswith(prefix):
+        return prefix + module.removeprefix(prefix).split(".", 1)[0]
+    return module
 
 
 def unregister(exercise_id: str) -> None:

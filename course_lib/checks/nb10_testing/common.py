@@ -1,0 +1,253 @@
+"""Exercises 2 and 3: tests graded by the bugs they catch (the harness both checks use)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from course_lib.exercises import Hint
+
+MODELS = '''
+"""The models and register() of the notebook's shop.py (the check's own copy)."""
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, func, select
+
+UNIQUE_VIOLATION = "23505"
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True)
+    name: str
+
+
+class Purchase(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    amount_cents: int
+
+
+class EmailTaken(Exception):
+    """A customer with this e-mail address exists already."""
+
+
+def register(session: Session, email: str, name: str) -> Customer:
+    customer = Customer(email=email.strip().lower(), name=name)
+    try:
+        with session.begin_nested():
+            session.add(customer)
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+            raise EmailTaken(customer.email) from None
+        raise
+    return customer
+
+
+def total_spent_cents(session: Session, customer_id: int) -> int:
+    statement = select(func.coalesce(func.sum(Purchase.amount_cents), 0)).where(
+        Purchase.customer_id == customer_id
+    )
+    return session.exec(statement).one()
+'''
+
+CONFTEST = """
+import importlib
+import itertools
+import os
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+from models import Customer, Purchase
+
+
+@pytest.fixture(scope="session")
+def engine():
+    server_url = make_url(os.environ["NB10_CHECK_SERVER_URL"])
+    name = f"course_check_nb10_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = create_engine(server_url.set(database=name))
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+            yield session
+        transaction.rollback()
+
+
+@pytest.fixture
+def make_customer(session):
+    numbers = itertools.count(1)
+
+    def make(**fields):
+        n = next(numbers)
+        customer = Customer(**{"email": f"customer{n}@example.com", "name": f"Customer {n}", **fields})
+        session.add(customer)
+        session.flush()
+        return customer
+
+    return make
+
+
+@pytest.fixture
+def make_purchase(session, make_customer):
+    def make(customer=None, **fields):
+        customer = customer or make_customer()
+        purchase = Purchase(**{"customer_id": customer.id, "amount_cents": 1000, **fields})
+        session.add(purchase)
+        session.flush()
+        return purchase
+
+    return make
+"""
+
+# The function under test reaches the learner's tests as a fixture of its name, once per version.
+FUNCTION_FIXTURE = '''
+
+VERSIONS = os.environ["NB10_CHECK_VERSIONS"].split(",")
+
+
+@pytest.fixture(params=VERSIONS)
+def {function_name}(request):
+    """The function under test: the correct version, then each broken one."""
+    return getattr(importlib.import_module(request.param), "{function_name}")
+'''
+
+TEST_MODULE_HEADER = """
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from models import *  # noqa: F403
+"""
+
+PYTEST_INI = "[pytest]\naddopts = -p no:cacheprovider -p no:randomly -q --tb=line --color=no\n"
+
+
+def _test_sources(answer: Any, function_name: str) -> list[str]:
+    """The source of each of the learner's test functions (a function, or a list of them)."""
+    functions = list(answer) if isinstance(answer, (list, tuple)) else [answer]
+    if not functions or not all(inspect.isfunction(f) for f in functions):
+        raise Hint("answer with your test function, or a list of them: answer = [test_one, test_two].")
+    sources = []
+    for function in functions:
+        if not function.__name__.startswith("test"):
+            raise Hint(f"{function.__name__}: pytest only runs functions whose name starts with test.")
+        if function_name not in inspect.signature(function).parameters:
+            raise Hint(
+                f"{function.__name__} does not ask for the function under test: add a parameter named "
+                f"{function_name}, and pytest passes it in (a fixture, like session)."
+            )
+        try:
+            source = textwrap.dedent(inspect.getsource(function))
+        except (OSError, TypeError) as error:
+            raise Hint(
+                f"the source of {function.__name__} cannot be read ({error}): define it in a cell."
+            ) from None
+        sources.append(source)
+    if not any(re.search(rf"\b{function_name}\s*\(", source) for source in sources):
+        raise Hint(f"your tests never call {function_name}(...): a test must run the code it tests.")
+    return sources
+
+
+def _outcomes(report: Path, versions: list[str]) -> dict[str, list[str]]:
+    """From pytest's JUnit XML report: for each version, its tests' failures (empty: all passed)."""
+    problems: dict[str, list[str]] = {version: [] for version in versions}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        name = case.get("name", "")
+        version = next((v for v in versions if re.search(rf"\b{v}\b", name)), None)
+        for problem in (*case.findall("failure"), *case.findall("error")):
+            message = (problem.get("message") or problem.text or "").strip().splitlines()
+            test = re.sub(r"\[.*\]$", "", name)
+            problems.setdefault(version or "collection", []).append(
+                f"{test}: {message[0] if message else problem.tag}"
+            )
+    return problems
+
+
+def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str, str]) -> None:
+    """Run the learner's tests against ``correct`` (they must pass) and each of ``broken``.
+
+    ``broken`` maps a hint (what the learner's tests missed) to a broken version of the
+    function. One pytest process runs every test once per version (the function is a
+    parametrized fixture), on one fresh database. Raises a Hint for the first thing that is
+    not right.
+    """
+    from course_lib.server import current_server
+    from course_lib.urls import sync_url
+
+    sources = "\n\n".join(_test_sources(answer, function_name))
+    versions = {"impl_correct": correct} | {
+        f"impl_broken_{n}": code for n, code in enumerate(broken.values())
+    }
+    with tempfile.TemporaryDirectory(prefix="course_check_nb10_") as folder:
+        project = Path(folder)
+        (project / "models.py").write_text(MODELS)
+        (project / "conftest.py").write_text(CONFTEST + FUNCTION_FIXTURE.format(function_name=function_name))
+        (project / "pytest.ini").write_text(PYTEST_INI)
+        for name, code in versions.items():
+            (project / f"{name}.py").write_text("from models import *  # noqa: F403\n" + code)
+        (project / "test_answer.py").write_text(TEST_MODULE_HEADER + "\n\n" + sources)
+        env = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER", "PYTEST_ADDOPTS")}
+        env["NB10_CHECK_SERVER_URL"] = sync_url(current_server().url).render_as_string(hide_password=False)
+        env["NB10_CHECK_VERSIONS"] = ",".join(versions)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-c",
+                "pytest.ini",
+                "--rootdir",
+                ".",
+                "--junitxml",
+                "report.xml",
+            ],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        report = project / "report.xml"
+        if run.returncode == 5:
+            raise Hint("pytest found no test in your answer: name each test function test_...")
+        if not report.exists():
+            raise AssertionError(f"pytest wrote no report: {run.stdout[-2000:]}{run.stderr[-2000:]}")
+        outcomes = _outcomes(report, list(versions))
+    if outcomes.get("collection"):
+        raise Hint("pytest could not run your tests: " + outcomes["collection"][0])
+    if outcomes["impl_correct"]:
+        raise Hint(
+            f"your tests fail against the correct {function_name}, so they would fail for nothing: "
+            + outcomes["impl_correct"][0]
+        )
+    for name, missed in zip(list(versions)[1:], broken, strict=True):
+        if not outcomes[name]:
+            raise Hint(missed)
+
+
+# The code under test of exercise 2, correct and broken.
