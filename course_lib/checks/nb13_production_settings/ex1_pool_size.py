@@ -14,7 +14,10 @@ from course_lib.checks.nb13_production_settings.common import _url_string
 from course_lib.exercises import Hint, LearnerError, check_database, exercise, learner, rows
 
 _APP = "nb13_worker"
-_COUNT_WORKER_CONNECTIONS = "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app"
+# Only this check run's own scratch database: a concurrent run elsewhere on the server never counts.
+_COUNT_WORKER_CONNECTIONS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app AND datname = current_database()"
+)
 _FIFTH_DEADLINE = 3.0  # seconds the check waits for the fifth checkout
 
 
