@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from course_lib import embedded
@@ -124,7 +125,12 @@ def cmd_progress(args: argparse.Namespace) -> int:
         cleared = progress.reset(path)
         print("progress cleared" if cleared else "no progress recorded yet: nothing to clear")
         return 0
-    print(progress.report())
+    # The totals import every notebook's checks, and with them libraries that warn on import
+    # (Starlette's TestClient): noise for a learner asking how far they got.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = progress.report()
+    print(summary)
     return 0
 
 
