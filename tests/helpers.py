@@ -154,3 +154,26 @@ def assert_internal_error(exercise_id: str, *args, contains: str | tuple[str, ..
     result = _outcome(exercise_id, args, kwargs, strict_errors=False)
     wanted = (contains,) if isinstance(contains, str) else contains
     return _expect(result, Status.INTERNAL_ERROR, (f"internal error in the check for {exercise_id}", *wanted))
+
+
+# --- the system's Chromium, for tests/test_browser.py and tests/test_site_browser.py -----------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+# Headless, sandbox off (root in CI), and no background requests: the machine has no network,
+# and Chromium otherwise keeps trying to reach Google's hosts.
+CHROMIUM_FLAGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--window-size=1400,1000",
+)  # fmt: skip
+
+
+def chromium_options(webdriver, profile: str):
+    """ChromeOptions for the system's Chromium with a fresh profile folder of the caller's."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    return options

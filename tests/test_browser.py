@@ -22,12 +22,11 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
+from helpers import CHROMEDRIVER, CHROMIUM, chromium_options
 
 from course_lib import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
@@ -84,14 +83,8 @@ def jupyterlab() -> Iterator[str]:
 
 def test_run_all_cells_of_00_setup_in_a_real_browser(jupyterlab: str) -> None:
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--window-size=1400,1000"):  # fmt: skip
-        options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="course-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
+    options = chromium_options(webdriver, profile)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     try:
         driver.set_script_timeout(120)
