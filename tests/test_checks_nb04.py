@@ -77,17 +77,21 @@ def test_tasks_in_projects_pasted_names_get_the_binding_hints():
         )
         return list(session.execute(text(query)).scalars())
 
-    assert_hint(
-        "nb04-tasks-in-projects", pasted, contains="a quote in a name pasted into SQL ends the string"
-    )
+    assert_hint("nb04-tasks-in-projects", pasted, contains="the names are written into the SQL text")
 
-    # Quotes escaped by hand: the names get through, but an empty list makes IN () a syntax error.
+    # Quotes escaped by hand: every name gets through, and it is still string building.
     def doubled_quotes_empty(session, names):
         listed = ", ".join("'" + name.replace("'", "''") + "'" for name in names)
         query = f"SELECT t.title FROM task t JOIN project p ON p.id = t.project_id WHERE p.name IN ({listed})"
         return list(session.execute(text(query + " ORDER BY t.title, t.id")).scalars())
 
-    assert_hint("nb04-tasks-in-projects", doubled_quotes_empty, contains="An expanding bound parameter")
+    assert_hint("nb04-tasks-in-projects", doubled_quotes_empty, contains="even escaped by hand")
+
+    def list_not_expanded(session, names):  # a list bound as one value: IN $1
+        query = "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id WHERE p.name IN :names"
+        return list(session.execute(text(query + " ORDER BY t.title, t.id"), {"names": names}).scalars())
+
+    assert_hint("nb04-tasks-in-projects", list_not_expanded, contains="needs an expanding bound parameter")
 
     def hostile_leaks(session, names):  # survives the quotes test, but lets the hostile input in
         if any("OR" in name for name in names):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, bindparam, text
+from sqlalchemy import String, bindparam, event, text
 from sqlmodel import Session
 
 from course_lib.checks.nb04_raw_sql.common import _course_database
@@ -46,7 +46,28 @@ def tasks_in_projects(function: Any) -> str:
                 return list(conn.execute(TITLES_IN_PROJECTS_SQL, {"names": names}).scalars())
 
         plain = ["Ops", "Zebra"]
-        got = _titles(function, session, plain)
+        sent: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            got = _titles(function, session, plain)
+        except LearnerError as error:
+            if "syntax error at or near" in str(error.error) and "$" in str(error.error):
+                raise Hint(
+                    "the list reached PostgreSQL as one value where the SQL expects a list: IN :names "
+                    "needs an expanding bound parameter (or write = ANY(:names))."
+                ) from None
+            raise
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        if any("'Zebra'" in statement for statement in sent):
+            raise Hint(
+                "the names are written into the SQL text ('Zebra' appears in the statement sent): even "
+                "escaped by hand, that is string building. Send them as a bound parameter instead."
+            )
         if sorted(got) == sorted(expected(plain)) and got != expected(plain):
             raise Hint("the right titles, not in order: ORDER BY the title (then the task id).")
         if got != expected(plain):
