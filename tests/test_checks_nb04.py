@@ -23,110 +23,137 @@ def _server(embedded):
 # --- nb04-tasks-in-projects -------------------------------------------------------------------
 
 BY_NAMES = text(
-    "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id "
+    "SELECT t.id, t.title FROM task t JOIN project p ON p.id = t.project_id "
     "WHERE p.name IN :names ORDER BY t.title, t.id"
 ).bindparams(bindparam("names", expanding=True, type_=String))
 
 
-def titles_in_projects(session, names):
-    return list(session.execute(BY_NAMES, {"names": names}).scalars())
+def tasks_in_projects(session, names):
+    return [tuple(row) for row in session.execute(BY_NAMES, {"names": names})]
+
+
+def by_names_sql(where, order="ORDER BY t.title, t.id"):
+    return f"SELECT t.id, t.title FROM task t JOIN project p ON p.id = t.project_id WHERE {where} {order}"
 
 
 def test_tasks_in_projects_reference_passes():
-    assert_passes("nb04-tasks-in-projects", titles_in_projects)
+    assert_passes("nb04-tasks-in-projects", tasks_in_projects)
 
-    def with_any(session, names):  # = ANY(array) is right too
-        query = text(
-            "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id "
-            "WHERE p.name = ANY(:names) ORDER BY t.title, t.id"
-        )
-        return list(session.execute(query, {"names": list(names)}).scalars())
+    def with_any(session, names):  # = ANY(array) is right too, and Row objects are tuples
+        query = text(by_names_sql("p.name = ANY(:names)"))
+        return session.execute(query, {"names": list(names)}).all()
 
     assert_passes("nb04-tasks-in-projects", with_any)
 
 
 def test_tasks_in_projects_untyped_expanding_parameter_fails_on_an_empty_list():
-    untyped = text(
-        "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id "
-        "WHERE p.name IN :names ORDER BY t.title, t.id"
-    ).bindparams(bindparam("names", expanding=True))
+    untyped = text(by_names_sql("p.name IN :names")).bindparams(bindparam("names", expanding=True))
 
-    def titles(session, names):
-        return list(session.execute(untyped, {"names": names}).scalars())
+    def tasks(session, names):
+        return session.execute(untyped, {"names": names}).all()
 
-    assert_hint("nb04-tasks-in-projects", titles, contains="type_=String")
+    assert_hint("nb04-tasks-in-projects", tasks, contains="not told its type is INTEGER")
+
+    def raising_on_empty(session, names):
+        if not names:
+            raise ValueError("no names")
+        return tasks_in_projects(session, names)
+
+    assert_hint("nb04-tasks-in-projects", raising_on_empty, contains="it should give []")
 
 
 def test_tasks_in_projects_hard_coded_fails():
-    notebook_output = [
-        "Add tests for CSV import",
-        "Harden the Terraform modules",
-        "Review the search endpoint",
-    ]
-    assert_hint(
-        "nb04-tasks-in-projects", lambda session, names: notebook_output, contains="the check's own data"
-    )
+    notebook_output = [(12, "Add tests for CSV import"), (7, "Harden the Terraform modules")]
+    assert_hint("nb04-tasks-in-projects", lambda session, names: notebook_output, contains="reach SQL intact")
 
 
 def test_tasks_in_projects_pasted_names_get_the_binding_hints():
-    def pasted(session, names):
+    def pasted(session, names):  # the classic: a quote in a name ends the SQL string
         listed = ", ".join(f"'{name}'" for name in names)
-        query = (
-            "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id "
-            f"WHERE p.name IN ({listed}) ORDER BY t.title, t.id"
-        )
-        return list(session.execute(text(query)).scalars())
+        return session.execute(text(by_names_sql(f"p.name IN ({listed})"))).all()
 
-    assert_hint("nb04-tasks-in-projects", pasted, contains="the names are written into the SQL text")
+    assert_hint("nb04-tasks-in-projects", pasted, contains="a quote in a name pasted into SQL ends")
 
     # Quotes escaped by hand: every name gets through, and it is still string building.
-    def doubled_quotes_empty(session, names):
-        listed = ", ".join("'" + name.replace("'", "''") + "'" for name in names)
-        query = f"SELECT t.title FROM task t JOIN project p ON p.id = t.project_id WHERE p.name IN ({listed})"
-        return list(session.execute(text(query + " ORDER BY t.title, t.id")).scalars())
+    def doubled_quotes(session, names):
+        listed = ", ".join("'" + name.replace("'", "''") + "'" for name in names) or "NULL"
+        return session.execute(text(by_names_sql(f"p.name IN ({listed})"))).all()
 
-    assert_hint("nb04-tasks-in-projects", doubled_quotes_empty, contains="even escaped by hand")
+    assert_hint("nb04-tasks-in-projects", doubled_quotes, contains="even escaped by hand")
 
     def list_not_expanded(session, names):  # a list bound as one value: IN $1
-        query = "SELECT t.title FROM task t JOIN project p ON p.id = t.project_id WHERE p.name IN :names"
-        return list(session.execute(text(query + " ORDER BY t.title, t.id"), {"names": names}).scalars())
+        return session.execute(text(by_names_sql("p.name IN :names")), {"names": names}).all()
 
-    assert_hint("nb04-tasks-in-projects", list_not_expanded, contains="needs an expanding bound parameter")
+    assert_hint("nb04-tasks-in-projects", list_not_expanded, contains="where IN expects a list of values")
 
     def hostile_leaks(session, names):  # survives the quotes test, but lets the hostile input in
         if any("OR" in name for name in names):
-            return ["Rotate keys"]
-        return titles_in_projects(session, names)
+            return [(1, "Rotate keys")]
+        return tasks_in_projects(session, names)
 
     assert_hint("nb04-tasks-in-projects", hostile_leaks, contains="the input rewrote your SQL")
 
     def empty_gives_all(session, names):
-        return titles_in_projects(session, names) if names else ["Rotate keys"]
+        return tasks_in_projects(session, names) if names else [(1, "Rotate keys")]
 
     assert_hint(
-        "nb04-tasks-in-projects", empty_gives_all, contains="an empty list of names should give no titles"
+        "nb04-tasks-in-projects", empty_gives_all, contains="an empty list of names should give no tasks"
+    )
+
+
+def test_tasks_in_projects_ties_need_the_id_in_order_by():
+    by_title_only = text(by_names_sql("p.name IN :names", "ORDER BY t.title")).bindparams(
+        bindparam("names", expanding=True, type_=String)
+    )
+
+    def ordered_by_title_only(session, names):
+        return session.execute(by_title_only, {"names": names}).all()
+
+    assert_hint(
+        "nb04-tasks-in-projects", ordered_by_title_only, contains="tasks with the same title (the check's"
     )
 
 
 def test_tasks_in_projects_shape_and_order_hints():
     assert_hint("nb04-tasks-in-projects", lambda session, names: None, contains="returned None")
 
-    def rows(session, names):
-        return session.execute(BY_NAMES, {"names": names}).all()
+    def titles_only(session, names):
+        return [title for _, title in tasks_in_projects(session, names)]
 
-    assert_hint("nb04-tasks-in-projects", rows, contains=".scalars()")
+    assert_hint("nb04-tasks-in-projects", titles_only, contains="not the titles alone")
+
+    def three_columns(session, names):
+        return [(*row, "x") for row in tasks_in_projects(session, names)]
+
+    assert_hint("nb04-tasks-in-projects", three_columns, contains="two columns per task")
+
+    def swapped(session, names):
+        return [(title, task_id) for task_id, title in tasks_in_projects(session, names)]
+
+    assert_hint("nb04-tasks-in-projects", swapped, contains="the other way round")
 
     def unsorted(session, names):
-        return list(reversed(titles_in_projects(session, names)))
+        return list(reversed(tasks_in_projects(session, names)))
 
-    assert_hint("nb04-tasks-in-projects", unsorted, contains="not in order: ORDER BY the title")
+    assert_hint("nb04-tasks-in-projects", unsorted, contains="not in order: sorted by title, then by id")
+
+    def unsorted_when_plain(session, names):  # right on the quoted names, reversed on the others
+        rows = tasks_in_projects(session, names)
+        return rows if "Ops" not in names else list(reversed(rows))
+
+    assert_hint("nb04-tasks-in-projects", unsorted_when_plain, contains="not in order: sorted by title")
+
+    def one_project_short(session, names):
+        return tasks_in_projects(session, names)[1:] if "Ops" in names else tasks_in_projects(session, names)
+
+    assert_hint("nb04-tasks-in-projects", one_project_short, contains="(the check's own data)")
 
     def accents_lost(session, names):
         names = [name.encode("ascii", "ignore").decode() for name in names]
-        return titles_in_projects(session, names)
+        return tasks_in_projects(session, names)
 
     assert_hint("nb04-tasks-in-projects", accents_lost, contains="reach SQL intact")
-    assert_hint("nb04-tasks-in-projects", "titles_in_projects", contains="pass the function itself")
+    assert_hint("nb04-tasks-in-projects", "tasks_in_projects", contains="pass the function itself")
     assert_not_answered("nb04-tasks-in-projects", ...)
 
 

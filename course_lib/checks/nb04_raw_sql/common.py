@@ -70,7 +70,16 @@ TASKS = [
     ("Zebra", "Feed", "todo", None),
     ("Zebra", "Clean", "blocked", None),
     ("Zebra", "Count stripes", "done", datetime(2025, 12, 24, 18, 0, tzinfo=UTC)),
+    # Titles that tie with others in the same projects (Ops and Zebra): ids 17-21.
+    ("Zebra", "Rotate keys", "todo", None),
+    ("Zebra", "Write docs", "in_progress", None),
+    ("Zebra", "Triage", "todo", None),
+    ("Ops", "Triage", "todo", None),
+    ("Zebra", "Triage", "blocked", None),
 ]
+# Ties stored out of id order: an UPDATE writes a new row version at the end of the table, so a
+# scan meets these rows last, and ORDER BY title alone leaves the tied tasks out of id order.
+MOVED_TO_THE_END = "UPDATE task SET description = 'moved' WHERE id IN (1, 19, 20)"
 
 
 @contextlib.contextmanager
@@ -113,4 +122,5 @@ def _course_database() -> Iterator[Engine]:
                         "completed_at": completed_at,
                     },
                 )
+            conn.execute(text(MOVED_TO_THE_END))
         yield engine
