@@ -196,16 +196,19 @@ def test_open_task_counts_hard_coded_fails():
 @pytest.mark.parametrize(
     ("sql", "hint"),
     [
-        (OPEN_TASK_COUNTS.replace("count(t.id)", "count(*)"), "count(t.id) counts only real tasks"),
+        (
+            OPEN_TASK_COUNTS.replace("count(t.id)", "count(*)"),
+            "count(*) counts the row the LEFT JOIN made up",
+        ),
         (
             OPEN_TASK_COUNTS.replace("LEFT JOIN", "JOIN"),
-            "a plain JOIN drops them, and so does a LEFT JOIN whose task condition sits in WHERE",
+            "a plain JOIN drops them, and a condition on the tasks in WHERE",
         ),
         (
             OPEN_TASK_COUNTS.replace(" AND t.status <> 'done'", "").replace(
                 "GROUP BY", "WHERE t.status <> 'done' GROUP BY"
             ),
-            "a plain JOIN drops them, and so does a LEFT JOIN whose task condition sits in WHERE",
+            "a plain JOIN drops them, and a condition on the tasks in WHERE",
         ),
         (
             OPEN_TASK_COUNTS.replace(" AND t.status <> 'done'", "").replace(
@@ -215,8 +218,11 @@ def test_open_task_counts_hard_coded_fails():
         ),
         (OPEN_TASK_COUNTS.replace(" AND t.status <> 'done'", ""), "done tasks are counted too"),
         (OPEN_TASK_COUNTS.replace("open_tasks DESC, p.name", "p.name"), "most open tasks first"),
-        (OPEN_TASK_COUNTS.replace(":min_open", "0"), "a bound parameter, not a number"),
-        (OPEN_TASK_COUNTS.replace("HAVING count(t.id) >= :min_open", ""), "HAVING count(...) >= :min_open"),
+        (OPEN_TASK_COUNTS.replace(":min_open", "0"), "from the bound :min_open, not a number"),
+        (
+            OPEN_TASK_COUNTS.replace("HAVING count(t.id) >= :min_open", ""),
+            "filters the groups after counting",
+        ),
         ("SELECT name FROM project WHERE id > :min_open ORDER BY name", "two columns"),
         ("SELECT name, name FROM project WHERE id > :min_open", "a number"),
     ],
@@ -412,7 +418,7 @@ ORDER BY month
         (NOTEBOOK_STYLE, "a month without any completed task is missing"),
         (NOTEBOOK_STYLE.replace("WHERE completed_at IS NOT NULL", ""), "a row without a month"),
         (MONTHLY_DONE.replace("count(d.month)", "count(*)"), "count(*) counts the row the LEFT JOIN made up"),
-        (MONTHLY_DONE.replace(" OVER (ORDER BY m.month)", " OVER ()"), "a running total"),
+        (MONTHLY_DONE.replace(" OVER (ORDER BY m.month)", " OVER ()"), "the third column is a running total"),
         (
             MONTHLY_DONE.replace("ORDER BY m.month\n", "ORDER BY m.month DESC\n"),
             "not in order: ORDER BY the month",

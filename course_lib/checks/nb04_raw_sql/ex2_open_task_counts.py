@@ -56,18 +56,18 @@ def open_task_counts(answer: Any) -> str:
         if counts.get("Empty shelf") == 1:
             raise Hint(
                 "a project with no task at all shows 1 open task: count(*) counts the row the LEFT JOIN "
-                "made up for it (all NULLs). count(t.id) counts only real tasks."
+                "made up for it (all NULLs). What could you count that is NULL in that row?"
             )
         if "Empty shelf" not in counts and "All done" not in counts:
             raise Hint(
                 "with :min_open = 0 every project should be listed, but the projects without open tasks "
-                "are missing: a plain JOIN drops them, and so does a LEFT JOIN whose task condition "
-                "sits in WHERE (it throws the made-up rows away again). LEFT JOIN, condition in ON."
+                "are missing: a plain JOIN drops them, and a condition on the tasks in WHERE throws away "
+                "the rows a LEFT JOIN made up for them."
             )
         if "All done" not in counts:
             raise Hint(
-                "a project whose tasks are all done is missing: WHERE t.status <> 'done' removes all its "
-                "rows before grouping. Put the status condition in the LEFT JOIN's ON clause."
+                "a project whose tasks are all done is missing: a status condition in WHERE removes all "
+                "its rows before grouping. Where else can a join take a condition?"
             )
         if counts.get("Ops", 0) > dict(expected)["Ops"]:
             raise Hint("done tasks are counted too: only tasks whose status is not 'done' are open.")
@@ -78,7 +78,8 @@ def open_task_counts(answer: Any) -> str:
             if got != expected:
                 raise Hint(
                     f"with :min_open = {min_open} you returned {len(got)} projects, not {len(expected)}: "
-                    "keep the groups with HAVING count(...) >= :min_open (a bound parameter, not a number)."
+                    "the minimum filters the groups after counting (not the rows before), and it comes "
+                    "from the bound :min_open, not a number in the SQL."
                 )
     return "LEFT JOIN with the condition in ON, count(t.id), HAVING with a bound minimum."
 

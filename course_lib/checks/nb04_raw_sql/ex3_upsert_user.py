@@ -49,14 +49,14 @@ def upsert_user(function: Any) -> str:
                     if isinstance(error.error, IntegrityError) and "not-null" in str(error.error):
                         raise Hint(
                             "a NOT NULL column got NULL: is_active and created_at have Python defaults "
-                            "only, which raw SQL never sees. Name them in the INSERT (or build it with "
-                            "postgresql.insert(User), which applies the model's defaults)."
+                            "only, which raw SQL never sees: the statement must give them values itself "
+                            "(a statement built from the model gets the model's defaults)."
                         ) from None
                     raise
             if counter.count != 1:
                 raise Hint(
-                    f"{counter.count} statements for one call: do it in one, INSERT ... ON CONFLICT "
-                    "(email) DO UPDATE ... RETURNING id."
+                    f"{counter.count} statements for one call: one INSERT can also update the row whose "
+                    "email is taken, and give back the id (section 6)."
                 )
             if not session.in_transaction():
                 raise Hint("your function committed: leave committing to the caller.")
@@ -69,8 +69,9 @@ def upsert_user(function: Any) -> str:
         session.rollback()
     if bo_after[1:3] == bo_before[1:3]:
         raise Hint(
-            "an existing email should update username and full_name: ON CONFLICT (email) DO UPDATE "
-            "SET ... = EXCLUDED.... (DO NOTHING leaves the row as it was.)"
+            "an existing email should update username and full_name, yet the row is unchanged: on a "
+            "conflict the statement must say what to set, from the values it was given (DO NOTHING "
+            "leaves the row as it was)."
         )
     if bo_after[3] != bo_before[3] or bo_after[4] != bo_before[4]:
         raise Hint(
@@ -84,7 +85,8 @@ def upsert_user(function: Any) -> str:
     if any(value is None for value in returned):
         raise Hint(
             "the function should return the user's id, for an insert and for an update alike: "
-            "RETURNING id (with DO NOTHING, a conflict returns no row)."
+            "the statement can give back a column of the row it wrote (with DO NOTHING, a conflict "
+            "writes no row, so nothing comes back)."
         )
     if returned != [bo_before[0], grace[0], grace[0]]:
         raise Hint(f"returned {returned}: expected the id of the user inserted or updated by each call.")

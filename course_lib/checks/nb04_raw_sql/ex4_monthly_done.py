@@ -73,17 +73,20 @@ def monthly_done(answer: Any) -> str:
         if set(months) < {row[0] for row in expected}:
             raise Hint(
                 "a month without any completed task is missing: the report lists every month from the "
-                "first to the last. Generate the months (generate_series, or WITH RECURSIVE) and LEFT "
-                "JOIN the counts to them."
+                "first to the last, and the tasks have no row for such a month: the months must come "
+                "from somewhere else (PostgreSQL can make a series of rows), with the counts joined to them."
             )
         zero_months = {row[0] for row in expected if row[1] == 0}
         if any(row[0] in zero_months and row[1] == 1 for row in got):
             raise Hint(
                 "a month without completions shows 1: count(*) counts the row the LEFT JOIN made up; "
-                "count a column of the joined side instead."
+                "what could you count that is NULL in that row?"
             )
         if [row[:2] for row in got] == [row[:2] for row in expected] and got != expected:
-            raise Hint("the third column is a running total: sum(...) OVER (ORDER BY month).")
+            raise Hint(
+                "the third column is a running total: each month adds its count to the months before "
+                "it, without collapsing the rows (section 5's window functions)."
+            )
         if got != expected:
             first = next(n for n in range(len(expected)) if n >= len(got) or got[n] != expected[n])
             raise Hint(
@@ -95,7 +98,7 @@ def monthly_done(answer: Any) -> str:
                 raise Hint(
                     f"right in a UTC session, but in a session whose TimeZone is {zone} your months "
                     "change: date_trunc and to_char on a timestamptz work in the session's time zone. "
-                    "Convert first: completed_at AT TIME ZONE 'UTC'."
+                    "Which clock should the month be read on, and when?"
                 )
         with engine.connect() as conn:  # rolled back when the block ends
             conn.execute(text("UPDATE task SET completed_at = NULL"))
