@@ -1,0 +1,1 @@
+"""downgrade() drops the room table too (revision 0001's, not its own)."""

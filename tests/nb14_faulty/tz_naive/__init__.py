@@ -1,0 +1,1 @@
+"""start_at and end_at are timestamp without time zone."""

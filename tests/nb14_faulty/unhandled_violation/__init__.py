@@ -1,0 +1,1 @@
+"""The exclusion constraint refuses overlaps, but POST /bookings lets its IntegrityError through (500)."""
