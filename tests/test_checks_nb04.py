@@ -383,7 +383,7 @@ def test_monthly_done_reference_passes():
             UNION ALL
             SELECT month + interval '1 month' FROM months, bounds WHERE month < last_month
         )
-        SELECT m.month::date, count(t.id), sum(count(t.id)) OVER (ORDER BY m.month)
+        SELECT to_char(m.month, 'YYYY-MM'), count(t.id), sum(count(t.id)) OVER (ORDER BY m.month)
         FROM months m
         LEFT JOIN task t ON date_trunc('month', t.completed_at AT TIME ZONE 'UTC') = m.month
         GROUP BY m.month ORDER BY m.month
@@ -431,6 +431,9 @@ ORDER BY month
         ),
         ("SELECT to_char(now(), 'YYYY-MM'), 1", "three columns"),
         ("SELECT 202511, 1, 1", "the month as text"),
+        (MONTHLY_DONE.replace("to_char(m.month, 'YYYY-MM')", "m.month::date"), "the first column is a date"),
+        (MONTHLY_DONE.replace("to_char(m.month, 'YYYY-MM')", "m.month"), "the first column is a datetime"),
+        (MONTHLY_DONE.replace("to_char(m.month, 'YYYY-MM')", "m.month::date::text"), "should read 'YYYY-MM'"),
         ("SELECT '2025-11', 'one', 1", "numbers (counts)"),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -42,9 +43,14 @@ def _month_rows(found: list[tuple]) -> list[tuple[str, int, int]]:
         if month is None:
             raise Hint("a row without a month: tasks not completed (completed_at IS NULL) are not counted.")
         if isinstance(month, datetime | date):
-            month = month.strftime("%Y-%m")
+            raise Hint(
+                f"the first column is a {type(month).__name__} ({month.isoformat()}): the report's month "
+                "is text, 'YYYY-MM', so PostgreSQL should format it."
+            )
         if not isinstance(month, str):
-            raise Hint("the first column should be the month as text, e.g. to_char(month, 'YYYY-MM').")
+            raise Hint("the first column should be the month as text, 'YYYY-MM'.")
+        if not re.fullmatch(r"\d{4}-\d{2}", month):
+            raise Hint(f"the month should read 'YYYY-MM' (year, dash, two-digit month), not {month!r}.")
         try:
             rows.append((month, int(done), int(so_far)))
         except (TypeError, ValueError):
