@@ -2,7 +2,8 @@
 
 The notebook builds its Alembic project step by step (init, autogenerate, hand edits). This test
 runs a copy of the notebook in a temporary folder, on a database of its own, to get the final
-project; then it takes a *fresh* database through the chain with the command-line tool in
+project (in the folder `course_lib.scratch` gives it, whose own behaviour tests/test_scratch.py
+covers); then it takes a *fresh* database through the chain with the command-line tool in
 subprocesses: upgrade -> data -> upgrade head -> downgrade to the first revision -> upgrade head,
 checking row counts and contents at each step, then down to base and up again with
 `alembic check` passing.
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -26,6 +29,14 @@ from course_lib import notebook_database
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "08_migrations.ipynb"
 ALEMBIC = [sys.executable, "-m", "alembic"]
+REVISIONS = [
+    "0001_create_author_and_book.py",
+    "0002_add_in_stock.py",
+    "0003_add_author_slug.py",
+    "0004_rename_year_to_published_year.py",
+    "0005_index_book_title.py",
+    "0006_add_ebook_format.py",
+]
 
 AUTHORS = [(1, "Ursula K. Le Guin"), (2, "Terry Pratchett"), (3, "Octavia E. Butler")]
 BOOKS = [
@@ -36,20 +47,18 @@ BOOKS = [
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
+def project(tmp_path_factory) -> Iterator[Path]:
     """The notebook's final Alembic project, built by running a copy of the notebook."""
     from helpers import unique_name
 
-    checkout = tmp_path_factory.mktemp("nb08")  # stands for the course's folder
-    folder = checkout / "notebooks"  # the notebook runs here, as in the checkout
-    folder.mkdir()
+    folder = tmp_path_factory.mktemp("nb08")  # the notebook runs here, as in notebooks/
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     exercises = next(
         i
         for i, cell in enumerate(notebook.cells)
         if cell.cell_type == "markdown" and "## Exercises" in cell.source
     )
-    notebook.cells = notebook.cells[:exercises]
+    notebook.cells = [*notebook.cells[:exercises], nbformat.v4.new_code_cell("print(PROJECT)")]
     own_name = unique_name("nb08_notebook")
     first = notebook.cells[1]
     assert 'notebook_database("08_migrations")' in first.source
@@ -58,18 +67,12 @@ def project(tmp_path_factory) -> Path:
         NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
     finally:
         _drop(own_name)
-    # the run's own folder, in the hidden .scratch/ next to notebooks/, never inside it
-    (path,) = (checkout / ".scratch" / "08_migrations").glob("run_*")
+    path = Path(notebook.cells[-1].outputs[0]["text"].strip())
+    assert path.parent == ROOT / ".scratch" / "08_migrations"  # course_lib.scratch's folder
     assert not list(folder.iterdir()), "the notebook left files in its own folder"
-    assert sorted(p.name for p in (path / "migrations" / "versions").glob("0*.py")) == [
-        "0001_create_author_and_book.py",
-        "0002_add_in_stock.py",
-        "0003_add_author_slug.py",
-        "0004_rename_year_to_published_year.py",
-        "0005_index_book_title.py",
-        "0006_add_ebook_format.py",
-    ]
-    return path
+    assert sorted(p.name for p in (path / "migrations" / "versions").glob("0*.py")) == REVISIONS
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
@@ -159,24 +162,3 @@ def test_downgrade_refuses_to_drop_ebook_rows(project, fresh_database):
     assert "invalid input value for enum bookformat" in result.stdout + result.stderr
     assert rows(db, "SELECT format::text FROM book") == [("ebook",)]
     assert "0006 (head)" in alembic(project, url, "current").stdout
-
-
-def test_a_new_run_removes_the_folders_of_finished_runs_only(tmp_path):
-    """The scratch folder cell: runs whose kernel has exited go, a run still going on stays."""
-    scratch = tmp_path / ".scratch" / "08_migrations"
-    finished = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    (scratch / f"run_{int(finished.stdout)}_finished").mkdir(parents=True)
-    (scratch / f"run_{os.getpid()}_running").mkdir()  # this test's process is alive: a concurrent run
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    cell = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and "SCRATCH = " in c.source)
-    notebook.cells = [notebook.cells[cell]]
-    NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(folder)}}).execute()
-    left = sorted(path.name for path in scratch.iterdir())
-    assert f"run_{os.getpid()}_running" in left
-    assert f"run_{int(finished.stdout)}_finished" not in left
-    assert len(left) == 2, left  # the concurrent run's folder and this run's new one
-    assert not list(folder.iterdir())
