@@ -144,7 +144,11 @@ from sqlmodel import Session, func, select
 from models import *  # noqa: F403
 """
 
-PYTEST_INI = "[pytest]\naddopts = -p no:cacheprovider -p no:randomly -q --tb=line --color=no\n"
+# Only the plugins the check needs: autoloading every installed one (nbval imports Jupyter) costs seconds.
+PYTEST_INI = (
+    "[pytest]\n"
+    "addopts = --disable-plugin-autoload -p no:cacheprovider -p no:randomly -q --tb=line --color=no\n"
+)
 
 
 def _test_sources(answer: Any, function_name: str) -> list[str]:
