@@ -27,11 +27,11 @@ import psutil
 from sqlalchemy.engine import URL
 
 from course_lib.errors import CourseSetupError
+from course_lib.locks import exclusive
 from course_lib.paths import checkout_root
 from course_lib.postgres_process import (
     initdb,
     launch,
-    locked,
     postmaster_pid,
     psql_executable,
     remove_stale_lock_files,
@@ -58,7 +58,7 @@ def start(pgdata: Path) -> URL:
     """Start (or join) the server for ``pgdata``; return a URL to its ``postgres`` database."""
     try:
         pgdata.mkdir(parents=True, exist_ok=True)
-        with locked(pgdata):
+        with exclusive(pgdata):
             if not (pgdata / "PG_VERSION").exists():
                 initdb(pgdata)
             if postmaster_pid(pgdata) is None:
@@ -134,7 +134,7 @@ def _leave_at_exit(pgdata: Path) -> None:
 
 
 def _leave(pgdata: Path) -> None:
-    with contextlib.suppress(OSError, psutil.Error), locked(pgdata):
+    with contextlib.suppress(OSError, psutil.Error), exclusive(pgdata):
         me = os.getpid()
         _write_users(pgdata, [user for user in _read_users(pgdata) if int(user[0]) != me])
         if not live_users(pgdata):
@@ -145,7 +145,7 @@ def stop(pgdata: Path) -> bool:
     """Stop the server for ``pgdata`` whoever uses it. True if one was running."""
     if not pgdata.is_dir():
         return False
-    with locked(pgdata):
+    with exclusive(pgdata):
         return _stop_locked(pgdata)
 
 
@@ -187,7 +187,7 @@ def watch(pgdata: Path, grace: float = GRACE_SECONDS, interval: float = 0.5) -> 
     """
     idle_since: float | None = None
     while True:
-        with locked(pgdata):
+        with exclusive(pgdata):
             if postmaster_pid(pgdata) is None:
                 _forget_watcher(pgdata)
                 return

