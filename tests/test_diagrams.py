@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import matplotlib
 import pytest
@@ -10,7 +11,20 @@ import pytest
 matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint, create_engine
+from matplotlib.patches import FancyBboxPatch
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    text,
+)
 
 from course_lib import notebook_database
 from course_lib.diagrams import Relation, data_model, data_model_from_catalog, draw_data_model
@@ -152,3 +166,84 @@ def test_the_catalog_gives_the_same_model_as_the_metadata_it_was_created_from(sc
         [c.name for c in t.columns] for t in data_model(metadata).tables
     ]
     assert [t.name for t in from_catalog_subset.tables] == ["project", "task"]
+
+
+def partial_unique_schema() -> MetaData:
+    """A unique index over some rows only (``WHERE ...``) makes nothing unique, nor one-to-one."""
+    metadata = MetaData()
+    Table("user", metadata, Column("id", Integer, primary_key=True), Column("handle", String))
+    Index("user_handle_key", metadata.tables["user"].c.handle, unique=True)  # all rows: unique
+    account = Table(
+        "account",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", ForeignKey("user.id"), nullable=False),
+        Column("email", String),
+        Column("deleted_at", DateTime(timezone=True)),
+    )
+    for column in ("email", "user_id"):  # unique among the live accounts only
+        Index(
+            f"account_live_{column}_key",
+            account.c[column],
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+        )
+    return metadata
+
+
+def test_a_partial_unique_index_makes_no_column_unique_nor_a_foreign_key_one_to_one(scratch_name):
+    metadata = partial_unique_schema()
+    engine = create_engine(notebook_database(scratch_name("diagrams")).url)
+    try:
+        metadata.create_all(engine)
+        from_catalog = data_model_from_catalog(engine)
+    finally:
+        engine.dispose()
+    for model in (data_model(metadata), from_catalog):
+        boxes = {table.name: table for table in model.tables}
+        assert [(c.name, c.unique) for c in boxes["user"].columns] == [("id", False), ("handle", True)]
+        assert [c.name for c in boxes["account"].columns] == ["id", "user_id"]  # email: not a key
+        assert boxes["account"].other_columns == 2
+        (relation,) = model.relations
+        assert (relation.kind, relation.child_end) == ("many-to-one", "*")
+
+
+def three_tables() -> MetaData:
+    """task -> project -> user, and task -> user straight past project's column."""
+    metadata = MetaData()
+    Table("user", metadata, Column("id", Integer, primary_key=True))
+    Table(
+        "project",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("owner_id", ForeignKey("user.id")),
+    )
+    Table(
+        "task",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("project_id", ForeignKey("project.id")),
+        Column("assignee_id", ForeignKey("user.id")),
+    )
+    return metadata
+
+
+@pytest.mark.parametrize("metadata", [schema(), three_tables()], ids=["seven tables", "three tables"])
+def test_no_foreign_key_line_runs_through_a_box(metadata):
+    figure = draw_data_model(data_model(metadata), title="boxes")
+    (axes,) = figure.axes
+    boxes = [patch for patch in axes.patches if isinstance(patch, FancyBboxPatch)]
+    assert len(boxes) == len(metadata.tables)
+    polylines = [line.get_xydata().tolist() for line in axes.lines]
+    polylines += [
+        [text.xyann, text.xy] for text in axes.texts if isinstance(text, matplotlib.text.Annotation)
+    ]
+    assert len(polylines) > len(metadata.tables) - 2  # something was drawn
+    for points in polylines:
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
+            for step in range(101):
+                x, y = x0 + (x1 - x0) * step / 100, y0 + (y1 - y0) * step / 100
+                for box in boxes:  # strictly inside: ends on a box's edge are fine
+                    inside_x = box.get_x() + 0.05 < x < box.get_x() + box.get_width() - 0.05
+                    inside_y = box.get_y() + 0.05 < y < box.get_y() + box.get_height() - 0.05
+                    assert not (inside_x and inside_y), f"a line runs through a box at ({x:.2f}, {y:.2f})"
