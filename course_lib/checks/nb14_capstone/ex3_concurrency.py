@@ -16,7 +16,7 @@ _REQUESTS = [
     ("2026-05-04T10:00:00+02:00", "2026-05-04T11:00:00+02:00"),
     ("2026-05-04T08:30:00Z", "2026-05-04T09:30:00Z"),  # 10:30-11:30 in Berlin
 ]
-_WAIT = 5.0  # seconds for both requests to reach the check's lock
+_WAIT = 10.0  # seconds for both requests to reach the check's lock
 
 
 def _waiting(conn: Any) -> int:
