@@ -82,3 +82,221 @@ def test_an_unhandled_exclusion_violation_is_named():
 
 def test_a_utc_day_is_named():
     assert_hint("nb14-endpoints", "nb14_faulty.utc_day", contains="the bookings of the UTC day")
+
+
+# --- one plausible mistake per hint, in packages written for the test ---------------------------------
+
+MIGRATION = """
+import sqlalchemy as sa
+from alembic import op
+
+
+def upgrade():
+    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+    op.create_table(
+        "booking",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("room_id", sa.Integer, sa.ForeignKey("room.id"), nullable=False),
+        sa.Column("title", sa.String, nullable=False),
+        sa.Column("start_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("end_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("end_at > start_at"),
+    )
+    op.execute(
+        "ALTER TABLE booking ADD EXCLUDE USING gist (room_id WITH =, tstzrange(start_at, end_at) WITH &&)"
+    )
+
+
+def downgrade():
+    op.drop_table("booking")
+"""
+REFERENCE_API = "from course_lib.checks.nb14_capstone.reference.api import get_session, router\n"
+
+
+def write_package(root, name: str, migration: str = MIGRATION, api: str = REFERENCE_API) -> str:
+    package = root / name
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "migration.py").write_text(migration)
+    (package / "api.py").write_text(api)
+    return name
+
+
+MIGRATION_MISTAKES = {
+    "no_title": (
+        ('        sa.Column("title", sa.String, nullable=False),\n', ""),
+        "booking has no column title",
+    ),
+    "nullable_title": (
+        ('sa.Column("title", sa.String, nullable=False)', 'sa.Column("title", sa.String)'),
+        "title accept NULL",
+    ),
+    "no_foreign_key": (('sa.ForeignKey("room.id"), ', ""), "room_id references room.id"),
+    "no_check": (
+        ('        sa.CheckConstraint("end_at > start_at"),\n', ""),
+        "a CHECK constraint, end_at > start_at",
+    ),
+    "closed_ranges": (
+        ("tstzrange(start_at, end_at)", "tstzrange(start_at, end_at, '[]')"),
+        "back-to-back bookings",
+    ),
+    "downgrade_does_nothing": (
+        ('    op.drop_table("booking")', "    pass"),
+        "the table booking is still there",
+    ),
+    "downgrade_fails": (('op.drop_table("booking")', 'op.drop_table("bookings")'), "downgrade() failed"),
+    "downgrade_deletes_a_room": (
+        (
+            '    op.drop_table("booking")',
+            '    op.drop_table("booking")\n    op.execute("DELETE FROM room WHERE id = 4")',
+        ),
+        "the rooms are not as they were",
+    ),
+    "extension_created_twice": (
+        ("CREATE EXTENSION IF NOT EXISTS", "CREATE EXTENSION"),
+        "failed the second time",
+    ),
+    "no_downgrade": (('def downgrade():\n    op.drop_table("booking")\n', ""), "has no function downgrade()"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MIGRATION_MISTAKES))
+def test_each_migration_mistake_gets_its_hint(mistake, tmp_path, monkeypatch):
+    (old, new), hint = MIGRATION_MISTAKES[mistake]
+    assert old in MIGRATION
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = write_package(tmp_path, f"nb14_{mistake}", migration=MIGRATION.replace(old, new))
+    assert_hint("nb14-migration", name, contains=hint)
+
+
+def test_the_test_migration_is_right(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert_passes("nb14-migration", write_package(tmp_path, "nb14_test_migration"))
+
+
+API = """
+from datetime import date, datetime
+
+from fastapi import HTTPException
+from pydantic import AwareDatetime
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, select
+
+from course_lib.checks.nb14_capstone.reference.api import get_session, local_day
+from course_lib.checks.nb14_capstone.reference.models import Booking, BookingCreate, Room
+from nb14_faulty.parts import SessionDep, insert, router_with
+
+{code}
+"""
+API_MISTAKES = {
+    "answers_200": (
+        """
+from fastapi import APIRouter
+from course_lib.checks.nb14_capstone.reference import api as reference
+from course_lib.checks.nb14_capstone.reference.models import BookingPublic
+router = APIRouter()
+router.post("/bookings", response_model=BookingPublic)(reference.create_booking)
+""",
+        "answered 200",
+    ),
+    "naive_times": (
+        """
+class NaiveCreate(SQLModel):
+    room_id: int
+    title: str
+    start_at: datetime
+    end_at: datetime
+
+def create(booking: NaiveCreate, session: SessionDep):
+    return insert(session, BookingCreate.model_construct(**booking.model_dump()))
+
+router = router_with(create=create)
+""",
+        "Refuse it with 422: type the fields AwareDatetime",
+    ),
+    "database_checks_the_times": (
+        """
+class Unchecked(SQLModel):
+    room_id: int
+    title: str
+    start_at: AwareDatetime
+    end_at: AwareDatetime
+
+def create(booking: Unchecked, session: SessionDep):
+    return insert(session, BookingCreate.model_construct(**booking.model_dump()))
+
+router = router_with(create=create)
+""",
+        "(check_violation): validate it in the request model",
+    ),
+    "database_checks_the_room": (
+        """
+def create(booking: BookingCreate, session: SessionDep):
+    try:
+        return insert(session, booking)
+    except IntegrityError as error:
+        if error.orig.sqlstate == "23P01":
+            raise HTTPException(status_code=409, detail="taken") from None
+        raise
+
+router = router_with(create=create)
+""",
+        "(foreign_key_violation): look the room up first",
+    ),
+    "day_by_start_only": (
+        """
+def day(room_id: int, day: date, session: SessionDep):
+    room = session.get(Room, room_id)
+    if room is None:
+        raise HTTPException(status_code=404, detail="no such room")
+    start, end = local_day(day, room.time_zone)
+    starting = Booking.start_at >= start, Booking.start_at < end
+    query = select(Booking).where(Booking.room_id == room_id, *starting)
+    return session.exec(query.order_by(Booking.start_at)).all()
+
+router = router_with(day=day)
+""",
+        "those that overlap its local day",
+    ),
+    "day_unordered": (
+        """
+def day(room_id: int, day: date, session: SessionDep):
+    room = session.get(Room, room_id)
+    if room is None:
+        raise HTTPException(status_code=404, detail="no such room")
+    start, end = local_day(day, room.time_zone)
+    query = select(Booking).where(Booking.room_id == room_id, Booking.start_at < end, Booking.end_at > start)
+    return session.exec(query.order_by(Booking.id)).all()
+
+router = router_with(day=day)
+""",
+        "order them by start_at",
+    ),
+    "next_booking_not_yet_started": (
+        """
+from course_lib.checks.nb14_capstone.reference.models import BookingPublic, RoomWithNextBooking
+
+def rooms(session: SessionDep, at: datetime):
+    found = []
+    for room in session.exec(select(Room).order_by(Room.id)).all():
+        upcoming = select(Booking).where(Booking.room_id == room.id, Booking.start_at > at)
+        first = session.exec(upcoming.order_by(Booking.start_at)).first()
+        found.append(RoomWithNextBooking(
+            id=room.id, name=room.name, time_zone=room.time_zone,
+            next_booking=first and BookingPublic.model_validate(first),
+        ))
+    return found
+
+router = router_with(rooms=rooms)
+""",
+        "the first that has not ended (end_at > at)",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(API_MISTAKES))
+def test_each_endpoint_mistake_gets_its_hint(mistake, tmp_path, monkeypatch):
+    code, hint = API_MISTAKES[mistake]
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = write_package(tmp_path, f"nb14_{mistake}", api=API.format(code=code))
+    assert_hint("nb14-endpoints", name, contains=hint)

@@ -155,6 +155,16 @@ def call(client: Any, method: str, url: str, **kwargs: Any) -> Any:
     try:
         return client.request(method, url, **kwargs)
     except Exception as error:
+        refused = {
+            "23514": "a booking that does not end after it starts (check_violation): validate it in the "
+            "request model (a model_validator), which answers 422 before any SQL is sent.",
+            "23503": "a booking of a room that does not exist (foreign_key_violation): look the room up "
+            "first and answer 404.",
+        }.get(sqlstate(error) or "")
+        if refused:
+            raise Hint(
+                f"{method} {url}: the endpoint let PostgreSQL's refusal through as a 500, for {refused}"
+            ) from None
         if sqlstate(error) == "23P01":
             raise Hint(
                 f"{method} {url}: PostgreSQL refused an overlapping booking (exclusion_violation), and the "
