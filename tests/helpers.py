@@ -1,4 +1,5 @@
-"""Shared helpers for the course_lib tests: controlled environments and subprocesses."""
+"""Shared helpers for the course_lib tests (and bench/run.py): controlled environments and subprocesses,
+the exercise-check assertions, the system's Chromium."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -35,28 +38,61 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def run_python(code: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter from the checkout, with a controlled environment."""
+# --- processes: every test (and bench/run.py) runs its subprocesses through these ------------
+
+
+def run(
+    argv: list[str], *, timeout: float | None = 120, cwd: Path = ROOT, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``argv`` with a controlled environment (:func:`clean_env` plus ``env``), output captured as text."""
     return subprocess.run(
-        [PYTHON, "-c", textwrap.dedent(code)],
-        cwd=ROOT,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        argv, cwd=cwd, env=clean_env(**env), capture_output=True, text=True, timeout=timeout
     )
 
 
-def run_cli(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
-    """``python -m course_lib ARGS`` with a controlled environment."""
-    return subprocess.run(
-        [PYTHON, "-m", "course_lib", *args],
-        cwd=ROOT,
+def run_python(
+    code: str, *args: str, timeout: float | None = 120, cwd: Path = ROOT, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` (dedented) in a fresh interpreter, ``args`` as its ``sys.argv[1:]``."""
+    return run([PYTHON, "-c", textwrap.dedent(code), *args], timeout=timeout, cwd=cwd, **env)
+
+
+def run_module(
+    module: str, *args: str, timeout: float | None = 120, cwd: Path = ROOT, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m MODULE ARGS`` in a fresh interpreter."""
+    return run([PYTHON, "-m", module, *args], timeout=timeout, cwd=cwd, **env)
+
+
+def run_cli(
+    *args: str, timeout: float | None = 120, cwd: Path = ROOT, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m course_lib ARGS``: the command line a learner types."""
+    return run_module("course_lib", *args, timeout=timeout, cwd=cwd, **env)
+
+
+def start_python(code: str, *args: str, cwd: Path = ROOT, **env: str) -> subprocess.Popen[str]:
+    """Start ``code`` (dedented) in a fresh interpreter and return at once; stdin, stdout and stderr
+    are pipes (text). Read, ``communicate()`` or kill it yourself."""
+    return subprocess.Popen(
+        [PYTHON, "-c", textwrap.dedent(code), *args],
+        cwd=cwd,
         env=clean_env(**env),
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
     )
+
+
+def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.2) -> bool:
+    """Poll ``condition`` until it is true or ``timeout`` seconds have passed; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())
 
 
 def free_port() -> int:

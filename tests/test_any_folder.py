@@ -7,19 +7,15 @@ a folder of that shape, in a subprocess, and stops it afterwards.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, run_cli, run_python
 
 from course_lib import embedded, postgres_process
-
-ROOT = Path(__file__).resolve().parent.parent
 
 FOLDER_NAMES = {
     "space": "my course",
@@ -60,18 +56,10 @@ def odd_base(request) -> Iterator[Path]:
     shutil.rmtree(base.parent, ignore_errors=True)
 
 
-def run(code_or_module: list[str], pgdata: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB")}
-    env["COURSE_PGDATA"] = str(pgdata)
-    return subprocess.run(
-        [sys.executable, *code_or_module], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-
-
 @pytest.mark.parametrize("odd_base", sorted(FOLDER_NAMES), indirect=True)
 def test_the_embedded_server_starts_in_any_folder(odd_base: Path) -> None:
     pgdata = odd_base / "pgdata"
-    result = run(["-c", USE_SERVER], pgdata)
+    result = run_python(USE_SERVER, COURSE_PGDATA=str(pgdata))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == ["hello from course_zz_any_folder", "True"]
     assert "Warning" not in result.stderr, result.stderr  # nothing lands in a notebook's first output
@@ -103,15 +91,7 @@ def test_status_from_a_checkout_in_an_odd_folder(odd_base: Path) -> None:
     shutil.copytree(
         ROOT / "course_lib", odd_base / "course_lib", ignore=shutil.ignore_patterns("__pycache__")
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA")}
-    result = subprocess.run(
-        [sys.executable, "-m", "course_lib", "status"],
-        cwd=odd_base,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli("status", cwd=odd_base)
     try:
         assert result.returncode == 0, result.stderr
         assert "data dir:  .pgdata" in result.stdout

@@ -7,10 +7,9 @@ temporary folder), never the checkout's shared one.
 from __future__ import annotations
 
 import subprocess
-import textwrap
 
 import pytest
-from helpers import PYTHON, ROOT, clean_env, postgres_processes_for, run_cli, run_python
+from helpers import PYTHON, clean_env, postgres_processes_for, run_cli, run_python, start_python
 
 from course_lib import notebook_database
 from course_lib.cli import main
@@ -113,15 +112,7 @@ HOLDER = """
 
 def test_reset_and_stop_on_a_private_server(private_pgdata):
     env = {"COURSE_PGDATA": str(private_pgdata)}
-    holder = subprocess.Popen(  # keeps the private server running between the commands below
-        [PYTHON, "-c", textwrap.dedent(HOLDER)],
-        cwd=ROOT,
-        env=clean_env(**env),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    holder = start_python(HOLDER, **env)  # keeps the private server running between the commands below
     try:
         # COURSE_PGDATA chose the data directory, and the server was made there (PostgreSQL 18).
         assert holder.stdout.readline() == f"{private_pgdata}\n"

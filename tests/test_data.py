@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 
 import pytest
+from helpers import PYTHON, run
 from sqlalchemy import create_engine, func
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, select
@@ -58,7 +57,8 @@ def test_builder_is_deterministic(tmp_path):
     before = {p.name: p.read_bytes() for p in DATA_DIR.glob("*.csv")}
     copy = tmp_path / "build_dataset.py"
     copy.write_text((DATA_DIR / "build_dataset.py").read_text())
-    subprocess.run([sys.executable, str(copy)], check=True, capture_output=True)
+    built = run([PYTHON, str(copy)], cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
     after = {p.name: p.read_bytes() for p in tmp_path.glob("*.csv")}
     assert after == before
 

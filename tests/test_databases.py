@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import textwrap
 
 import psycopg
 import pytest
-from helpers import PYTHON, ROOT, clean_env
+from helpers import start_python
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -121,17 +119,7 @@ WORKER = """
 def test_two_processes_at_once(scratch_name):
     names = [scratch_name("proc_a"), scratch_name("proc_b")]
     shared = scratch_name("proc_shared")
-    workers = [
-        subprocess.Popen(
-            [PYTHON, "-c", textwrap.dedent(WORKER)],
-            cwd=ROOT,
-            env=clean_env(OWN=own, SHARED=shared),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for own in names
-    ]
+    workers = [start_python(WORKER, OWN=own, SHARED=shared) for own in names]
     outputs = [worker.communicate(timeout=180) for worker in workers]
     for worker, (out, err), own in zip(workers, outputs, names, strict=True):
         assert worker.returncode == 0, err

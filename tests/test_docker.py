@@ -18,38 +18,30 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import textwrap
 import time
-from pathlib import Path
 
 import pytest
+from helpers import COURSE_SETTINGS, ROOT, run_cli, run_python
 
-ROOT = Path(__file__).resolve().parent.parent
 IMAGE = os.environ.get("COURSE_DOCKER_IMAGE", "postgres:18")
-SETTINGS = ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA", "COURSE_DOCKER_IMAGE")
 
 
 def docker_env(**overrides: str) -> dict[str, str]:
-    """The environment of a process that uses ``COURSE_DB=docker``."""
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
-    env.update(COURSE_DB="docker", COURSE_DOCKER_IMAGE=IMAGE)
-    # Ryuk (testcontainers' reaper) would hide a missing clean-up: these tests check ours.
-    env["TESTCONTAINERS_RYUK_DISABLED"] = "true"
-    env.setdefault("TC_POOLING_INTERVAL", "0.1")
-    env.update(overrides)
-    return env
+    """The settings of a process that uses ``COURSE_DB=docker`` (on top of ``helpers.clean_env``)."""
+    return {
+        "COURSE_DB": "docker",
+        "COURSE_DOCKER_IMAGE": IMAGE,
+        # Ryuk (testcontainers' reaper) would hide a missing clean-up: these tests check ours.
+        "TESTCONTAINERS_RYUK_DISABLED": "true",
+        "TC_POOLING_INTERVAL": os.environ.get("TC_POOLING_INTERVAL", "0.1"),
+        **overrides,
+    }
 
 
 def skip_or_fail(reason: str) -> None:
     if os.environ.get("COURSE_REQUIRE_DOCKER") == "1":
         pytest.fail(f"COURSE_REQUIRE_DOCKER=1, but {reason}", pytrace=False)
     pytest.skip(reason)
-
-
-def run(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +117,7 @@ PROBE = """
 
 def test_notebook_database_is_a_fresh_database_in_a_container_removed_at_exit(engine):
     before = container_ids(engine)
-    result = run([sys.executable, "-c", textwrap.dedent(PROBE)], docker_env())
+    result = run_python(PROBE, timeout=300, **docker_env())
     assert result.returncode == 0, result.stderr[-3000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -144,7 +136,7 @@ def test_notebook_database_is_a_fresh_database_in_a_container_removed_at_exit(en
 
 def test_status_reports_the_container(engine):
     before = container_ids(engine)
-    result = run([sys.executable, "-m", "course_lib", "status"], docker_env())
+    result = run_cli("status", timeout=300, **docker_env())
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert lines[0] == "server:    a throw-away Docker container (testcontainers)"
@@ -167,7 +159,7 @@ def test_setup_notebook_runs_end_to_end_in_a_container(engine, monkeypatch):
     for name, value in docker_env().items():  # the kernel inherits this process's environment
         if os.environ.get(name) != value:
             monkeypatch.setenv(name, value)
-    for name in SETTINGS:
+    for name in COURSE_SETTINGS:
         if name not in docker_env():
             monkeypatch.delenv(name, raising=False)
 
@@ -199,9 +191,8 @@ def test_setup_notebook_runs_end_to_end_in_a_container(engine, monkeypatch):
 
 def test_no_engine_fails_within_seconds_naming_the_embedded_default():
     """No Docker engine at all: one clear sentence, no traceback, the alternative named."""
-    env = docker_env(DOCKER_HOST="unix:///nonexistent.sock")
     started = time.monotonic()
-    result = run([sys.executable, "-m", "course_lib", "status"], env, timeout=60)
+    result = run_cli("status", timeout=60, **docker_env(DOCKER_HOST="unix:///nonexistent.sock"))
     seconds = time.monotonic() - started
     assert result.returncode == 2
     assert seconds < 15, seconds  # it fails at once (no socket); the margin is for a loaded machine

@@ -7,9 +7,7 @@ being written while this runs), so nothing here names a notebook.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,8 @@ from helpers import (
     assert_learner_error,
     assert_not_answered,
     assert_passes,
+    run_module,
+    run_python,
 )
 from sqlalchemy import MetaData, text
 from sqlalchemy.orm import Session
@@ -250,25 +250,10 @@ def test_a_fault_injected_into_a_real_check_module_fails_its_tests(tmp_path):
         f"    module = importlib.import_module({module!r})\n"
         "    del module.Hint\n"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "inject_fault",
-            "-p",
-            "no:randomly",
-            "-x",
-            "-q",
-            "tests/test_checks_nb00.py",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_module(
+        "pytest", "-p", "inject_fault", "-p", "no:randomly", "-x", "-q", "tests/test_checks_nb00.py",
+        timeout=300, PYTHONPATH=str(tmp_path),
+    )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     assert "InternalCheckError: internal error in the check for nb00-" in done.stdout
     assert "NameError: name 'Hint' is not defined" in done.stdout
@@ -337,7 +322,7 @@ def test_importing_the_course_loads_no_check_module():
         "import sys, course_lib, course_lib.exercises\n"
         "print(sorted(name for name in sys.modules if name.startswith('course_lib.checks.')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[]\n"  # the registry (course_lib.checks itself) imports no check module
 
@@ -353,7 +338,7 @@ def test_a_real_notebooks_check_loads_only_that_notebooks_module():
         f"checks.find({exercise_id!r})\n"
         "print(sorted(name for name in sys.modules if name.startswith('course_lib.checks.')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"[{first_module!r}]\n"
 

@@ -11,15 +11,14 @@ import pwd
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import psycopg
 import pytest
+from helpers import postgres_processes_for, run_cli, run_python, start_python, wait_until
 
 from course_lib import embedded
 
@@ -44,24 +43,6 @@ with psycopg.connect(db.libpq_url) as conn:
 """
 
 
-def server_processes(pgdata: Path) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["name", "cmdline"]):
-        cmdline = " ".join(process.info["cmdline"] or [])
-        if process.info["name"] == "postgres" and str(pgdata) in cmdline:
-            found.append(process)
-    return found
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
-
-
 @pytest.fixture
 def base() -> Iterator[Path]:
     # Not pytest's tmp_path: pytest makes its base folder private (0700) at each
@@ -78,35 +59,19 @@ def pgdata(base: Path) -> Iterator[Path]:
     embedded.stop(path)
 
 
-def env_for(pgdata: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB")}
-    env["COURSE_PGDATA"] = str(pgdata)
-    return env
-
-
-def run_python(code: str, pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], env=env_for(pgdata), capture_output=True, text=True, timeout=60
-    )
+def run_in(pgdata: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_python(code, *args, timeout=60, COURSE_PGDATA=str(pgdata))
 
 
 def start_holder(pgdata: Path, notebook: str) -> subprocess.Popen[str]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, notebook], env=env_for(pgdata), stdout=subprocess.PIPE, text=True
-    )
+    holder = start_python(HOLD, notebook, COURSE_PGDATA=str(pgdata))
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "ready"
     return holder
 
 
 def cli(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "course_lib", *args],
-        env=env_for(pgdata),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(*args, timeout=60, COURSE_PGDATA=str(pgdata))
 
 
 def test_server_killed_with_sigkill_recovers_with_data_intact(pgdata: Path) -> None:
@@ -121,7 +86,7 @@ def test_server_killed_with_sigkill_recovers_with_data_intact(pgdata: Path) -> N
         assert status.returncode == 0, status.stderr
         assert "PostgreSQL 18" in status.stdout
         assert "course_keep" in status.stdout
-        assert run_python(READ_KEPT, pgdata, "keep").stdout.strip() == "still here"
+        assert run_in(pgdata, READ_KEPT, "keep").stdout.strip() == "still here"
     finally:
         holder.kill()
 
@@ -136,7 +101,7 @@ def test_stale_postmaster_pid_is_ignored(pgdata: Path) -> None:
     try:
         pid_file = pgdata / "postmaster.pid"
         pid_file.write_text(f"{other.pid}\n{pgdata}\n0\n5432\n{pgdata}\n\n0 0\nready\n")
-        result = run_python(READ_KEPT, pgdata, "keep")
+        result = run_in(pgdata, READ_KEPT, "keep")
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "still here"
     finally:
@@ -146,11 +111,11 @@ def test_stale_postmaster_pid_is_ignored(pgdata: Path) -> None:
 def test_stop_leaves_no_server_process(pgdata: Path) -> None:
     holder = start_holder(pgdata, "keep")
     try:
-        assert server_processes(pgdata)
+        assert postgres_processes_for(pgdata)
         result = cli(pgdata, "stop")
         assert result.returncode == 0
         assert "stopped" in result.stdout
-        assert wait_until(lambda: not server_processes(pgdata), 10)
+        assert wait_until(lambda: not postgres_processes_for(pgdata), 10)
     finally:
         holder.kill()
     assert "not running" in cli(pgdata, "stop").stdout
@@ -158,10 +123,10 @@ def test_stop_leaves_no_server_process(pgdata: Path) -> None:
 
 def test_server_stops_by_itself_after_its_last_user_is_killed(pgdata: Path) -> None:
     holder = start_holder(pgdata, "keep")
-    assert server_processes(pgdata)
+    assert postgres_processes_for(pgdata)
     holder.send_signal(signal.SIGKILL)  # like a kernel killed on restart: no exit handlers run
     holder.wait()
-    assert wait_until(lambda: not server_processes(pgdata), embedded.GRACE_SECONDS + 10)
+    assert wait_until(lambda: not postgres_processes_for(pgdata), embedded.GRACE_SECONDS + 10)
 
 
 def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path) -> None:
@@ -173,7 +138,7 @@ def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path)
         short_lived.wait()
         time.sleep(embedded.GRACE_SECONDS + 1)
         assert embedded.postmaster_pid(pgdata) == postmaster
-        assert run_python(READ_KEPT, pgdata, "long_lived").stdout.strip() == "still here"
+        assert run_in(pgdata, READ_KEPT, "long_lived").stdout.strip() == "still here"
     finally:
         long_lived.kill()
 
@@ -188,9 +153,9 @@ def test_two_checkouts_get_two_servers(base: Path) -> None:
             'print(conn.execute("SELECT value FROM kept").fetchone()[0])',
             'conn.execute("UPDATE kept SET value = %s", (sys.argv[2],)); conn.commit()',
         )
-        assert run_python(write, first, "same_name", "written in A").returncode == 0
-        assert run_python(READ_KEPT, first, "same_name").stdout.strip() == "written in A"
-        assert run_python(READ_KEPT, second, "same_name").stdout.strip() == "still here"
+        assert run_in(first, write, "same_name", "written in A").returncode == 0
+        assert run_in(first, READ_KEPT, "same_name").stdout.strip() == "written in A"
+        assert run_in(second, READ_KEPT, "same_name").stdout.strip() == "still here"
     finally:
         for holder in holders:
             holder.kill()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run_cli, run_python
+from helpers import ROOT, run_cli, run_python, start_python
 
 from course_lib import checks, progress
 from course_lib.exercises import STRICT_ENV, Hint, check, check_solution, exercise, learner, run_check
@@ -95,13 +94,8 @@ def test_two_kernels_recording_at_once_lose_nothing(progress_path):
         for number in range(60):
             progress.record(f"nb00-{sys.argv[1]}-{number}", number % 2 == 0)
     """
-    import subprocess
-    import textwrap
-
-    env = {**os.environ, progress.FILE_ENV: str(progress_path)}
     workers = [
-        subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), name], cwd=ROOT, env=env)
-        for name in ("a", "b", "c")
+        start_python(code, name, **{progress.FILE_ENV: str(progress_path)}) for name in ("a", "b", "c")
     ]
     assert [worker.wait(timeout=120) for worker in workers] == [0, 0, 0]
     recorded = progress.load()

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import run_cli
 
 from course_lib.site import REFERENCE_PAGES, launch_urls, repository_url
 from course_lib.site_pages import read_notebook
@@ -32,12 +30,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``python -m course_lib html --output ...`` with no server reachable: nothing is executed."""
     folder = tmp_path_factory.mktemp("site")
-    env = {k: v for k, v in os.environ.items() if k not in ("COURSE_DB",)}
-    env["DATABASE_URL"] = "postgresql://nobody:secret@127.0.0.1:9/nothing"  # nothing listens there
-    env["COURSE_PGDATA"] = str(folder / "no-pgdata")
-    result = subprocess.run(
-        [sys.executable, "-m", "course_lib", "html", "--output", str(folder / "out")],
-        capture_output=True, text=True, timeout=300, env=env, cwd=folder,
+    result = run_cli(
+        "html", "--output", str(folder / "out"), timeout=300, cwd=folder,
+        DATABASE_URL="postgresql://nobody:secret@127.0.0.1:9/nothing",  # nothing listens there
+        COURSE_PGDATA=str(folder / "no-pgdata"),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert "index.html" in result.stdout
