@@ -36,6 +36,7 @@ from helpers import (
     unique_name,
 )
 from psycopg import sql
+from second_run import add_second_runs
 
 # Set before any kernel starts, so nbval's kernels inherit it: a bug in an exercise
 # check raises instead of being printed as "internal error", so no test passes over it.
@@ -44,6 +45,12 @@ os.environ["COURSE_STRICT_CHECKS"] = "1"
 _PROGRESS_FOLDER = tempfile.mkdtemp(prefix="course_progress_")
 os.environ["COURSE_PROGRESS_FILE"] = os.path.join(_PROGRESS_FOLDER, "progress.json")
 atexit.register(shutil.rmtree, _PROGRESS_FOLDER, ignore_errors=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each notebook nbval runs is run once more right after its last cell (tests/second_run.py)."""
+    items[:] = add_second_runs(items)
 
 
 @pytest.fixture

@@ -1,10 +1,14 @@
 """Restart & Run All, twice in a row, gives the committed outputs both times.
 
-nbval (run on notebooks/) compares one fresh run with the committed outputs; this
-test runs each notebook twice more through nbclient on the same server, so a
-notebook that only works on an empty server, or leaves state that changes its
-second run, is caught. It uses a server of its own (a private COURSE_PGDATA):
-nbval may be running the same notebook on the shared server at the same time.
+nbval (run on notebooks/) compares one fresh run with the committed outputs. When the whole
+suite runs (tests/conftest.py is loaded), each notebook gets one more item right after its
+last cell: "second run" executes the notebook again from a fresh kernel through nbclient, on
+the same server, and compares its outputs with the committed ones. So a notebook that only
+works on an empty server, or leaves state that changes its second run, is caught, and the
+notebook runs twice under test, not three times.
+
+The item belongs to the notebook's file, so ``--dist loadfile`` runs it on the same worker
+right after nbval's cells: nothing else runs that notebook on that server meanwhile.
 """
 
 from __future__ import annotations
@@ -14,18 +18,15 @@ import json
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course_lib import embedded
-
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SKIPPED_MIME = ("image/png", "image/jpeg", "image/svg+xml", "application/vnd.jupyter.widget-view+json")
+ITEM_NAME = "second run"
 
 
 def sanitizers() -> list[tuple[re.Pattern[str], str]]:
@@ -82,21 +83,6 @@ def execute(path: Path) -> dict:
     return json.loads(nbformat.writes(notebook))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def private_server():
-    # Not under pytest's tmp_path: pytest makes its base folder private (0700) at
-    # each session start, which locks out the server's own OS user when run as root.
-    base = Path(tempfile.mkdtemp(prefix="course-repeatable-"))
-    pgdata = base / "pgdata"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COURSE_PGDATA", str(pgdata))  # kernels inherit it
-        patch.delenv("DATABASE_URL", raising=False)
-        patch.delenv("COURSE_DB", raising=False)
-        yield pgdata
-    embedded.stop(pgdata)
-    shutil.rmtree(base, ignore_errors=True)
-
-
 def learner_visible(folder: Path) -> set[str]:
     """What JupyterLab's file browser shows in ``folder`` (it hides names starting with a dot)."""
     return {entry.name for entry in folder.iterdir() if not entry.name.startswith(".")}
@@ -109,17 +95,44 @@ def committed_entries(folder: Path) -> set[str]:
     return {Path(name).parts[0] for name in listed}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_two_runs_in_a_row_give_the_committed_outputs(path: Path) -> None:
-    committed = comparable_outputs(json.loads(path.read_text()))
-    for run in (1, 2):
+def differing_cells(committed: list[list[str]], fresh: list[list[str]]) -> list[int]:
+    """Numbers (from 1) of the code cells whose outputs differ."""
+    return [n for n, (a, b) in enumerate(zip(committed, fresh, strict=True), start=1) if a != b]
+
+
+class SecondRun(pytest.Item):
+    """The notebook executed once more, right after nbval's run, compared with the committed outputs."""
+
+    def runtest(self) -> None:
+        kernel = getattr(self.parent, "kernel", None)  # nbval's kernel: stopped, as a restart would
+        if kernel is not None and kernel.is_alive():
+            kernel.stop()
+        self.parent.kernel = None
+        path = Path(self.path)
+        committed = comparable_outputs(json.loads(path.read_text()))
         fresh = comparable_outputs(execute(path))
-        differing = [n for n, (a, b) in enumerate(zip(committed, fresh, strict=True), start=1) if a != b]
+        differing = differing_cells(committed, fresh)
         assert not differing, (
-            f"run {run}: code cells {differing} differ from the committed outputs; first one:\n"
+            f"second run: code cells {differing} differ from the committed outputs; first one:\n"
             f"committed: {committed[differing[0] - 1]}\nfresh:     {fresh[differing[0] - 1]}"
         )
-    # Scratch output (Alembic projects, generated test modules) never lands where a learner looks.
-    if shutil.which("git") and (ROOT / ".git").exists():
-        strays = learner_visible(path.parent) - committed_entries(path.parent)
-        assert not strays, f"after {path.name}, notebooks/ shows files that are not the course's: {strays}"
+        # Scratch output (Alembic projects, generated test modules) never lands where a learner looks.
+        if shutil.which("git") and (ROOT / ".git").exists():
+            strays = learner_visible(path.parent) - committed_entries(path.parent)
+            assert not strays, f"after {path.name}, notebooks/ shows files not the course's: {strays}"
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: {ITEM_NAME}"
+
+
+def add_second_runs(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` with a :class:`SecondRun` after the last cell nbval collected of each notebook."""
+    result: list[pytest.Item] = []
+    for index, item in enumerate(items):
+        result.append(item)
+        parent = item.parent
+        is_cell = type(item).__name__ == "IPyNbCell"
+        last_of_its_notebook = index + 1 == len(items) or items[index + 1].parent is not parent
+        if is_cell and last_of_its_notebook:
+            result.append(SecondRun.from_parent(parent, name=ITEM_NAME))
+    return result
