@@ -182,9 +182,10 @@ from pydantic import AwareDatetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
-from course_lib.checks.nb14_capstone.reference.api import get_session, local_day
-from course_lib.checks.nb14_capstone.reference.models import Booking, BookingCreate, Room
-from nb14_faulty.parts import SessionDep, insert, router_with
+from nb14_faulty.parts import (
+    Booking, BookingCreate, BookingPublic, Room, RoomWithNextBooking, SessionDep, get_session, insert,
+    local_day, reference, router_with,
+)
 
 {code}
 """
@@ -192,8 +193,6 @@ API_MISTAKES = {
     "answers_200": (
         """
 from fastapi import APIRouter
-from course_lib.checks.nb14_capstone.reference import api as reference
-from course_lib.checks.nb14_capstone.reference.models import BookingPublic
 router = APIRouter()
 router.post("/bookings", response_model=BookingPublic)(reference.create_booking)
 """,
@@ -274,8 +273,6 @@ router = router_with(day=day)
     ),
     "next_booking_not_yet_started": (
         """
-from course_lib.checks.nb14_capstone.reference.models import BookingPublic, RoomWithNextBooking
-
 def rooms(session: SessionDep, at: datetime):
     found = []
     for room in session.exec(select(Room).order_by(Room.id)).all():

@@ -1,4 +1,9 @@
-"""Building blocks of the faulty versions: the reference's endpoints, and mistakes to swap in."""
+"""Building blocks of the faulty versions: the reference's endpoints, and mistakes to swap in.
+
+The faulty packages take every reference name from here, never from the reference itself: a check
+imports the reference afresh (new classes, a new ``get_session``), and a faulty package mixing the
+names of two imports would override a ``get_session`` its endpoints do not use.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,19 @@ from course_lib.checks.nb14_capstone.reference.models import (
 )
 
 SessionDep = reference.SessionDep
+get_session = reference.get_session
+local_day = reference.local_day
+__all__ = [
+    "Booking",
+    "BookingCreate",
+    "BookingPublic",
+    "Room",
+    "RoomWithNextBooking",
+    "SessionDep",
+    "get_session",
+    "local_day",
+    "reference",
+]
 
 
 def router_with(

@@ -1,9 +1,16 @@
 from fastapi import HTTPException
 from sqlmodel import select
 
-from course_lib.checks.nb14_capstone.reference.api import get_session
-from course_lib.checks.nb14_capstone.reference.models import BookingCreate, Room
-from nb14_faulty.parts import SessionDep, day_by_comparisons, insert, overlapping, router_with
+from nb14_faulty.parts import (
+    BookingCreate,
+    Room,
+    SessionDep,
+    day_by_comparisons,
+    get_session,
+    insert,
+    overlapping,
+    router_with,
+)
 
 
 def create_locking_the_room(booking: BookingCreate, session: SessionDep):

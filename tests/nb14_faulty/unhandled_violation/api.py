@@ -1,8 +1,6 @@
 from fastapi import HTTPException
 
-from course_lib.checks.nb14_capstone.reference.api import get_session
-from course_lib.checks.nb14_capstone.reference.models import BookingCreate, Room
-from nb14_faulty.parts import SessionDep, insert, router_with
+from nb14_faulty.parts import BookingCreate, Room, SessionDep, get_session, insert, router_with
 
 
 def create_without_catching(booking: BookingCreate, session: SessionDep):

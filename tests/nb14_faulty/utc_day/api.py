@@ -3,9 +3,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from fastapi import HTTPException
 from sqlmodel import select
 
-from course_lib.checks.nb14_capstone.reference.api import get_session
-from course_lib.checks.nb14_capstone.reference.models import Booking, Room
-from nb14_faulty.parts import SessionDep, router_with
+from nb14_faulty.parts import Booking, Room, SessionDep, get_session, router_with
 
 
 def day_in_utc(room_id: int, day: date, session: SessionDep):
