@@ -190,10 +190,18 @@ def fenced(text: str, language: str) -> str:
     return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
 
 
+def picture_summary(printed: str) -> str:
+    """A picture's alt text: the first line its cell printed (each picture's cell prints its title
+    and summary before drawing it; tests/test_pictures.py holds every notebook to that)."""
+    first = next((line.strip() for line in printed.splitlines() if line.strip()), "")
+    return first[:200] or "a chart (its data is printed above)"
+
+
 def output_blocks(cell: Cell, images: Path, image_prefix: str) -> list[str]:
     """The cell's committed outputs: text fenced, HTML kept, PNG plots written to ``images``."""
     blocks: list[str] = []
     stream: list[str] = []
+    printed: list[str] = []  # everything the cell printed so far: a picture's text alternative
 
     def flush() -> None:
         # Raw HTML rather than a fenced block: printed text needs no syntax highlighting (the
@@ -206,6 +214,7 @@ def output_blocks(cell: Cell, images: Path, image_prefix: str) -> list[str]:
     for number, output in enumerate(cell.outputs):
         if output["output_type"] == "stream":
             stream.append(ANSI.sub("", _text(output["text"])))
+            printed.append(stream[-1])
             continue
         if output["output_type"] == "error":  # never committed (see CONTRIBUTING); shown if it were
             stream.append(f"{output['ename']}: {output['evalue']}\n")
@@ -216,7 +225,8 @@ def output_blocks(cell: Cell, images: Path, image_prefix: str) -> list[str]:
             name = f"{image_prefix}-{cell.index}-{number}.png"
             images.mkdir(parents=True, exist_ok=True)
             (images / name).write_bytes(base64.b64decode(_text(data["image/png"])))
-            blocks.append(f'<div class="nb-output" markdown>\n\n![a plot]({images.name}/{name})\n\n</div>')
+            alt = escape(picture_summary("".join(printed)), quote=True)
+            blocks.append(f'<div class="nb-output"><img src="{images.name}/{name}" alt="{alt}"></div>')
         elif "text/html" in data:
             html = "\n".join(line for line in _text(data["text/html"]).splitlines() if line.strip())
             blocks.append(f'<div class="nb-output nb-html">\n{html}\n</div>')

@@ -238,3 +238,18 @@ def test_open_in_colab_and_binder_links_come_from_one_setting(site: Path) -> Non
     owner_repo = repository.removeprefix("https://github.com/")
     for source in [*(ROOT / "course_lib").rglob("*.py"), *(ROOT / "tests").rglob("*.py")]:
         assert owner_repo not in source.read_text(encoding="utf-8"), f"{source.name} writes the URL again"
+
+
+def test_a_picture_s_alt_text_is_the_summary_its_cell_printed(tmp_path: Path) -> None:
+    from course_lib.site_pages import Cell, Section, output_blocks
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+    printed = {"output_type": "stream", "name": "stdout", "text": '\nSeq Scan <-> 3 rows & "more"\nsecond\n'}
+    picture = {"output_type": "display_data", "data": {"image/png": png}, "metadata": {}}
+    section = Section(title="Plans", level=2, anchor="plans")
+    cell = Cell(index=3, id="c", kind="code", source="", tags=[], section=section, outputs=[printed, picture])
+    blocks = output_blocks(cell, tmp_path / "images", "07_indexing")
+    assert 'alt="Seq Scan &lt;-&gt; 3 rows &amp; &quot;more&quot;"' in blocks[-1]
+    assert (tmp_path / "images" / "07_indexing-3-1.png").exists()
+    silent = Cell(index=4, id="d", kind="code", source="", tags=[], section=section, outputs=[picture])
+    assert 'alt="a chart (its data is printed above)"' in output_blocks(silent, tmp_path / "images", "x")[-1]

@@ -138,6 +138,7 @@ def test_a_plot_renders_and_solutions_start_collapsed(site: Path, browser) -> No
         lambda: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)
     )
     assert image.size["width"] > 100 and image.is_displayed()
+    assert len(image.get_attribute("alt")) > 10  # the summary its cell printed, for screen readers
 
     browser.get((site / "03_relationships.html").as_uri())
     solutions = browser.find_elements("css selector", "details.success")
