@@ -36,7 +36,7 @@ from helpers import (
     unique_name,
 )
 from psycopg import sql
-from second_run import add_second_runs
+from second_run import add_second_runs, make_scheduler
 
 # Set before any kernel starts, so nbval's kernels inherit it: a bug in an exercise
 # check raises instead of being printed as "internal error", so no test passes over it.
@@ -51,6 +51,12 @@ atexit.register(shutil.rmtree, _PROGRESS_FOLDER, ignore_errors=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each notebook nbval runs is run once more right after its last cell (tests/second_run.py)."""
     items[:] = add_second_runs(items)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadfile``, each notebook's PostgreSQL 15 run with that notebook (tests/second_run.py)."""
+    return make_scheduler(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 @pytest.fixture

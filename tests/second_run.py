@@ -9,6 +9,11 @@ notebook runs twice under test, not three times.
 
 The item belongs to the notebook's file, so ``--dist loadfile`` runs it on the same worker
 right after nbval's cells: nothing else runs that notebook on that server meanwhile.
+
+With ``-n 2 --dist loadfile``, each notebook's run on PostgreSQL 15 (tests/test_older_postgres.py)
+joins that notebook's file too (:func:`scope`): those runs spread over both workers instead of
+one worker running all of them at the end, and no two runs of one notebook (they share its
+scratch folder) ever overlap.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED_MIME = ("image/png", "image/jpeg", "image/svg+xml", "application/vnd.jupyter.widget-view+json")
 ITEM_NAME = "second run"
+OLDER_POSTGRES = "tests/test_older_postgres.py::"
 
 
 def sanitizers() -> list[tuple[re.Pattern[str], str]]:
@@ -136,3 +142,21 @@ def add_second_runs(items: list[pytest.Item]) -> list[pytest.Item]:
         if is_cell and last_of_its_notebook:
             result.append(SecondRun.from_parent(parent, name=ITEM_NAME))
     return result
+
+
+def scope(nodeid: str) -> str:
+    """The work unit of ``--dist loadfile``: a test's file, but a notebook's for its PostgreSQL 15 run."""
+    if nodeid.startswith(OLDER_POSTGRES) and nodeid.endswith("]"):
+        return f"notebooks/{nodeid.rsplit('[', 1)[1][:-1]}.ipynb"
+    return nodeid.split("::", 1)[0]
+
+
+def make_scheduler(config: pytest.Config, log):
+    """xdist's ``loadfile`` scheduling with :func:`scope` as its work units."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class NotebookScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope(nodeid)
+
+    return NotebookScheduling(config, log)

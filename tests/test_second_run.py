@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import nbformat
 from helpers import run_module
-from second_run import ITEM_NAME, comparable_outputs, differing_cells
+from second_run import ITEM_NAME, comparable_outputs, differing_cells, scope
 
 
 def notebook(*cells: tuple[str, list[dict]]) -> dict:
@@ -52,3 +52,11 @@ def test_each_notebook_gets_its_second_run_right_after_its_last_cell():
     cells = [n for n, line in enumerate(ids) if line.startswith("notebooks/00_setup.ipynb::Cell ")]
     assert cells and ids[cells[-1] + 1] == f"notebooks/00_setup.ipynb::{ITEM_NAME}"
     assert sum(ITEM_NAME in line for line in ids) == 1
+
+
+def test_a_notebooks_postgresql_15_run_is_scheduled_with_that_notebook():
+    assert scope("tests/test_older_postgres.py::test_notebook_runs_on_an_older_postgresql[07_indexing]") == (
+        "notebooks/07_indexing.ipynb"
+    )
+    assert scope("notebooks/07_indexing.ipynb::Cell 3") == "notebooks/07_indexing.ipynb"
+    assert scope("tests/test_cli.py::test_status_on_the_embedded_server") == "tests/test_cli.py"
