@@ -297,3 +297,18 @@ def test_each_endpoint_mistake_gets_its_hint(mistake, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     name = write_package(tmp_path, f"nb14_{mistake}", api=API.format(code=code))
     assert_hint("nb14-endpoints", name, contains=hint)
+
+
+def test_a_wrong_status_for_the_loser_of_the_race_gets_its_hint(tmp_path, monkeypatch):
+    code = """
+def create(booking: BookingCreate, session: SessionDep):
+    try:
+        return insert(session, booking)
+    except IntegrityError:
+        raise HTTPException(status_code=400, detail="taken") from None
+
+router = router_with(create=create)
+"""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = write_package(tmp_path, "nb14_answers_400", api=API.format(code=code))
+    assert_hint("nb14-concurrency", name, contains=("got [201, 400]", "the other gets 409"))
