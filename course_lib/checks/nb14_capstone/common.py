@@ -47,6 +47,8 @@ def sqlstate(error: BaseException) -> str | None:
 
 def package_modules(name: Any) -> tuple[ModuleType, ModuleType]:
     """The package's ``migration`` and ``api`` modules, imported afresh (its files as they are now)."""
+    if isinstance(name, ModuleType):  # check(..., booking) after `import booking`: the same package
+        name = name.__name__
     if not isinstance(name, str) or not name:
         raise Hint(
             f'give the check your package\'s name, e.g. check(..., "booking"), not {type(name).__name__}.'
