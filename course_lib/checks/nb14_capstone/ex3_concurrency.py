@@ -20,13 +20,13 @@ _WAIT = 10.0  # seconds for both requests to reach the check's lock
 
 
 def _waiting(conn: Any) -> int:
-    """How many other sessions of this database wait for a lock."""
+    """How many other client sessions of this database wait for a lock (autovacuum is not a request)."""
     # pg_stat_activity is read once per transaction unless the snapshot is cleared
     conn.execute(text("SELECT pg_stat_clear_snapshot()"))
     return conn.execute(
         text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            "AND backend_type = 'client backend' AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
         )
     ).scalar_one()
 
