@@ -64,8 +64,24 @@ def _probe_schema(engine: Engine, again: str = "") -> None:
     refused = _insert(engine, 1, "2026-03-02 10:00+02", "2026-03-02 11:00+02")
     if refused is not None:
         raise Hint(f"a plain booking of room 1, 10:00-11:00, was refused (SQLSTATE {refused}).")
-    if _insert(engine, 999, "2026-03-02 10:00+02", "2026-03-02 11:00+02") != "23503":
+    refused = _insert(engine, 2, "2026-03-02 10:00+02", "2026-03-02 11:00+02")
+    if refused == "23P01":
+        raise Hint(
+            "a booking of room 2 at the very time room 1 is booked was refused (exclusion_violation): the "
+            "exclusion constraint compares the times only, so no two rooms can be booked at once. Compare "
+            "the room too, room_id WITH =: that is what btree_gist is for (a GiST index has no = for integers "
+            "without it)."
+        )
+    if refused is not None:
+        raise Hint(f"a booking of room 2 at the time room 1 is booked was refused (SQLSTATE {refused}).")
+    refused = _insert(engine, 999, "2026-03-04 10:00+02", "2026-03-04 11:00+02")
+    if refused is None:
         raise Hint("a booking of room 999, which does not exist, was accepted: room_id references room.id.")
+    if refused != "23503":
+        raise Hint(
+            f"a booking of room 999, which does not exist, was refused with SQLSTATE {refused}, not 23503 "
+            "(foreign_key_violation): room_id references room.id."
+        )
     for start, end in (
         ("2026-03-03 10:00Z", "2026-03-03 10:00Z"),
         ("2026-03-03 10:00Z", "2026-03-03 09:00Z"),
