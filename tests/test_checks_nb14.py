@@ -319,9 +319,7 @@ router = router_with(create=create)
 
 
 def test_an_exclusion_constraint_without_the_room_is_named():
-    assert_hint(
-        "nb14-migration", "nb14_faulty.excl_without_room", contains=("room_id WITH =", "btree_gist")
-    )
+    assert_hint("nb14-migration", "nb14_faulty.excl_without_room", contains=("room_id WITH =", "btree_gist"))
     # the endpoints' check cannot store its own bookings of 200 rooms at once: a hint, not an internal error
     assert_hint(
         "nb14-endpoints", "nb14_faulty.excl_without_room", contains=("SQLSTATE 23P01", "room_id WITH =")

@@ -69,8 +69,8 @@ def _probe_schema(engine: Engine, again: str = "") -> None:
         raise Hint(
             "a booking of room 2 at the very time room 1 is booked was refused (exclusion_violation): the "
             "exclusion constraint compares the times only, so no two rooms can be booked at once. Compare "
-            "the room too, room_id WITH =: that is what btree_gist is for (a GiST index has no = for integers "
-            "without it)."
+            "the room too, room_id WITH =: that is what btree_gist is for (without it a GiST index has no = "
+            "for integers)."
         )
     if refused is not None:
         raise Hint(f"a booking of room 2 at the time room 1 is booked was refused (SQLSTATE {refused}).")
