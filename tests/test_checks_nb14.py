@@ -324,3 +324,12 @@ def test_an_exclusion_constraint_without_the_room_is_named():
     assert_hint(
         "nb14-endpoints", "nb14_faulty.excl_without_room", contains=("SQLSTATE 23P01", "room_id WITH =")
     )
+
+
+def test_a_lock_in_python_is_named():
+    # one process serializes its own requests, so nothing is double-booked here; two workers would
+    assert_hint(
+        "nb14-concurrency",
+        "nb14_faulty.python_lock",
+        contains=("waited in Python", "within one process only"),
+    )

@@ -16,7 +16,8 @@ _REQUESTS = [
     ("2026-05-04T10:00:00+02:00", "2026-05-04T11:00:00+02:00"),
     ("2026-05-04T08:30:00Z", "2026-05-04T09:30:00Z"),  # 10:30-11:30 in Berlin
 ]
-_WAIT = 10.0  # seconds for both requests to reach the check's lock
+_WAIT = 10.0  # seconds for the first request to reach the check's lock
+_SECOND = 3.0  # seconds more for the other, once one waits: it only has to get as far as the first
 
 
 def _waiting(conn: Any) -> int:
@@ -37,7 +38,7 @@ def concurrency(name: Any) -> str:
         # the requests' sessions give up on a lock after 20 s instead of hanging the check
         requests_engine = create_engine(engine.url, connect_args={"options": "-c lock_timeout=20s"})
         try:
-            results = _race(api, requests_engine, engine)
+            results, stalled = _race(api, requests_engine, engine)
         finally:
             requests_engine.dispose()
         statuses = sorted(status for status, _ in results if status is not None)
@@ -52,6 +53,13 @@ def concurrency(name: Any) -> str:
                 )
             raise LearnerError("endpoint (POST /bookings, sent twice at once)", error)
         stored = rows(engine, "SELECT count(*) FROM booking WHERE room_id = 1")[0][0]
+        if stalled and stored <= 1:
+            raise Hint(
+                "of two bookings sent at once, one waited for PostgreSQL and the other never reached it: it "
+                "waited in Python (a threading.Lock?). A lock in Python holds within one process only; the "
+                "service runs as several workers or pods, each with its own. Let PostgreSQL decide: an "
+                "exclusion constraint, or lock the room row (SELECT ... FOR UPDATE)."
+            )
         if stored > 1:
             raise Hint(
                 "two overlapping bookings of room 1, sent at the same moment, were both stored: each request "
@@ -67,8 +75,14 @@ def concurrency(name: Any) -> str:
     return "two overlapping bookings sent at once: one 201, one 409, one row."
 
 
-def _race(api: Any, requests_engine: Any, engine: Any) -> list[tuple[int | None, BaseException | None]]:
-    """Send both requests while the check holds a lock that lets them read but not insert; then release."""
+def _race(
+    api: Any, requests_engine: Any, engine: Any
+) -> tuple[list[tuple[int | None, BaseException | None]], bool]:
+    """Send both requests while the check holds a lock that lets them read but not insert; then release.
+
+    Also says whether a request stalled outside PostgreSQL: one waited for a lock there, and the other,
+    still running, never did.
+    """
     app = app_for(api, requests_engine)
     results: list[tuple[int | None, BaseException | None]] = [(None, None)] * len(_REQUESTS)
 
@@ -90,9 +104,19 @@ def _race(api: Any, requests_engine: Any, engine: Any) -> list[tuple[int | None,
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + _WAIT
-        while _waiting(conn) < len(threads) and time.monotonic() < deadline:
+        stalled = False
+        while True:
+            alive = sum(thread.is_alive() for thread in threads)  # before counting: none can start waiting
+            waiting = _waiting(conn)
+            if waiting >= alive:  # every request still running waits for the check's lock (or a row lock)
+                break
+            if waiting and deadline > time.monotonic() + _SECOND:
+                deadline = time.monotonic() + _SECOND  # one waits: the other has a few seconds to join it
+            if time.monotonic() > deadline:
+                stalled = waiting > 0
+                break
             time.sleep(0.02)
         conn.rollback()  # the lock goes: both requests go on
     for thread in threads:
         thread.join(timeout=60)
-    return results
+    return results, stalled
