@@ -70,6 +70,12 @@ def test_a_missing_index_is_named():
     assert_passes("nb14-concurrency", "nb14_faulty.missing_index")
 
 
+def test_an_index_that_does_not_find_the_room_first_is_named():
+    # both are index scans, no Seq Scan: what they read gives them away
+    assert_hint("nb14-endpoints", "nb14_faulty.day_first_index", contains=("pages", "room_id) first"))
+    assert_hint("nb14-endpoints", "nb14_faulty.end_at_index", contains=("a Filter then throws away",))
+
+
 def test_a_race_on_booking_is_named():
     # one request at a time, checking in Python works, and a B-tree serves the day query...
     assert_passes("nb14-endpoints", "nb14_faulty.race")

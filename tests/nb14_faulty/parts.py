@@ -109,3 +109,12 @@ def rooms_one_query_each(session: SessionDep, at: AwareDatetime | None = None):
             )
         )
     return found
+
+
+def create_check_then_insert(booking: BookingCreate, session: SessionDep):
+    """Overlaps checked in Python, then the insert: right one request at a time (a race for two)."""
+    if session.get(Room, booking.room_id) is None:
+        raise HTTPException(status_code=404, detail="no such room")
+    if overlapping(session, booking):
+        raise HTTPException(status_code=409, detail="the room is already booked then")
+    return insert(session, booking)

@@ -36,6 +36,8 @@ _BOOKINGS = [
 ]
 _AT = "2026-03-29T10:30:00+02:00"  # 08:30Z: "morning" is under way, "tokyo" is over
 _BUDGET = 2
+_REMOVED = 500  # rows a day query may fetch and throw away (one room's whole history is 100)
+_PAGES = 25  # pages (buffers) it may read: the reference reads 4, (start_at, room_id) 90
 
 
 def _utc(value: str) -> datetime:
@@ -213,8 +215,20 @@ def _scans(plan: dict) -> Iterator[dict]:
         yield from _scans(child)
 
 
+def _explained(conn: Any, statement: str, parameters: Any) -> dict:
+    """The plan of one statement, run (EXPLAIN ANALYZE): its nodes' real rows and pages (buffers)."""
+    found = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}", parameters)
+    plan = found.scalar_one()
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
 def _index(client: Any, engine: Engine) -> None:
-    """200 more rooms, 100 bookings each; the day query must not read the whole table."""
+    """200 more rooms, 100 bookings each; the day query reads one room's rows, not the whole table.
+
+    Each room's rows are stored together (inserted room by room), so the pages a plan reads measure its
+    index: one that finds the room first reads a few, one that finds the day first (or filters the
+    room afterwards) reads every room's entries up to that day.
+    """
     with _the_checks_rows("200 rooms with a booking each day"), engine.begin() as conn:
         conn.execute(
             text(
@@ -226,31 +240,51 @@ def _index(client: Any, engine: Engine) -> None:
                 "INSERT INTO booking (room_id, title, start_at, end_at) "
                 "SELECT r.id, 'Busy', d, d + interval '1 hour' FROM room r, "
                 "generate_series(timestamptz '2025-01-01 09:00Z', timestamptz '2025-04-10 09:00Z', "
-                "interval '1 day') d WHERE r.name LIKE 'Room %'"
+                "interval '1 day') d WHERE r.name LIKE 'Room %' ORDER BY r.id, d"
             )
         )
         conn.execute(text("ANALYZE room"))
         conn.execute(text("ANALYZE booking"))
     total = rows(engine, "SELECT count(*) FROM booking")[0][0]
-    url = "/rooms/100/bookings?day=2025-02-01"
+    url = "/rooms/100/bookings?day=2025-03-20"  # day 79 of 100: most of the table lies before it
     with _statements(engine) as sent:
         response = call(client, "GET", url)
     if response.status_code != 200 or len(response.json()) != 1:
         raise Hint(f"GET {url} (one booking that day) answered {response.status_code} {response.text}.")
-    with engine.connect() as conn:
+    right = (
+        "The exclusion constraint's GiST index (room_id WITH =, tstzrange(start_at, end_at) WITH &&) finds "
+        "the room's day on both sides when the query asks in its terms (tstzrange(...) && tstzrange(...))."
+    )
+    with engine.connect() as conn:  # rolled back at the end: EXPLAIN ANALYZE runs the statement
         for statement, parameters in sent:
-            if not statement.lstrip().upper().startswith("SELECT") or "booking" not in statement:
+            words = statement.split(None, 1)
+            if not words or words[0].upper() not in ("SELECT", "WITH") or "booking" not in statement.lower():
                 continue
-            plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar_one()
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            for node in _scans(plan[0]["Plan"]):
-                if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") == "booking":
-                    raise Hint(
-                        f"with {total} bookings, GET {url} reads the whole booking table (a Seq Scan) to "
-                        "find one room's day: index what the query filters on. The exclusion constraint's "
-                        "GiST index (room_id, tstzrange(start_at, end_at)) serves it when the query asks "
-                        "in its terms; or a B-tree on (room_id, start_at)."
-                    )
+            plan = _explained(conn, statement, parameters)
+            nodes = [node for node in _scans(plan) if node.get("Relation Name") == "booking"]
+            if any(node["Node Type"] == "Seq Scan" for node in nodes):
+                raise Hint(
+                    f"with {total} bookings, GET {url} reads the whole booking table (a Seq Scan) to "
+                    f"find one room's day: index what the query filters on. {right}"
+                )
+            removed = sum(
+                node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0)
+                for node in nodes
+            )
+            if removed > _REMOVED:
+                raise Hint(
+                    f"with {total} bookings, GET {url} fetches {removed} rows of booking that a Filter then "
+                    "throws away: the index it uses does not start with room_id (the Index Cond), so it "
+                    f"finds other rooms' bookings too. {right}"
+                )
+            pages = plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
+            if pages > _PAGES:
+                raise Hint(
+                    f"with {total} bookings, GET {url} reads {pages} pages (8 kB each) of booking and its "
+                    "indexes for one booking: its index finds the day before the room, so it reads every "
+                    "room's entries up to that day. Put the column compared with = (room_id) first. "
+                    f"{right}"
+                )
 
 
 @exercise("nb14-endpoints", level=3)
