@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import AwareDatetime
-from sqlalchemy import DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -27,7 +26,7 @@ class RoomPublic(Base):
 
 
 # TODO Booking (table=True): id, room_id (a foreign key to room.id), title, start_at, end_at.
-#      start_at and end_at are instants: Field(sa_type=DateTime(timezone=True)).
+#      start_at and end_at are instants: a plain datetime field is timestamptz (notebook 05).
 # TODO BookingCreate: the POST body (room_id, title, start_at, end_at), times typed AwareDatetime;
 #      a booking that does not end after it starts is refused (a model_validator).
 # TODO BookingPublic: id, room_id, title, start_at, end_at.

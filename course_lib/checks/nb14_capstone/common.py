@@ -17,7 +17,7 @@ from alembic.operations import Operations
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlmodel import Session
 
 from course_lib.exercises import Hint, LearnerError, check_database, learner, rows
@@ -166,6 +166,12 @@ def call(client: Any, method: str, url: str, **kwargs: Any) -> Any:
         if refused:
             raise Hint(
                 f"{method} {url}: the endpoint let PostgreSQL's refusal through as a 500, for {refused}"
+            ) from None
+        if isinstance(error, StatementError) and "must have timezone information" in str(error.orig):
+            raise Hint(
+                f"{method} {url}: a time without an offset got as far as the database, where SQLModel "
+                "refused it at flush (a ValueError: a 500). Refuse it at the door, 422: type the request's "
+                "times AwareDatetime."
             ) from None
         if sqlstate(error) == "23P01":
             raise Hint(

@@ -92,6 +92,12 @@ def _creating(client: Any, engine: Engine) -> None:
             "not the same instant. Keep the offset all the way: AwareDatetime in, timestamptz stored."
         )
     stored = rows(engine, "SELECT start_at FROM booking WHERE id = :id", id=made["id"])
+    if stored and stored[0][0].tzinfo is None:
+        raise Hint(
+            f"a booking sent as starting 10:00+02:00 is stored as {stored[0][0]}, without an offset "
+            "(timestamp without time zone): that names no instant. Make start_at and end_at timestamptz "
+            "(sa.DateTime(timezone=True) in the migration)."
+        )
     if stored != [(_utc("2026-04-01T08:00:00Z"),)]:
         raise Hint(f"a booking sent as starting 10:00+02:00 is stored as starting {stored}, not 08:00 UTC.")
     response = _post(client, 2, "2026-04-02T10:00:00", "2026-04-02T11:00:00")

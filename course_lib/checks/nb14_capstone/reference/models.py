@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Self
 
 from pydantic import AwareDatetime, model_validator
-from sqlalchemy import DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -31,9 +30,10 @@ class Booking(Base, table=True):
     id: int | None = Field(default=None, primary_key=True)
     room_id: int = Field(foreign_key="room.id")
     title: str
-    # timestamptz: an instant. (The overlap rule and end_at > start_at live in the migration.)
-    start_at: datetime = Field(sa_type=DateTime(timezone=True))
-    end_at: datetime = Field(sa_type=DateTime(timezone=True))
+    # a datetime field is timestamptz in SQLModel 0.0.50, and refuses naive values (notebook 05).
+    # (The overlap rule and end_at > start_at live in the migration.)
+    start_at: datetime
+    end_at: datetime
 
 
 class BookingCreate(Base):
