@@ -357,3 +357,9 @@ def test_a_lock_in_python_is_named():
         "nb14_faulty.python_lock",
         contains=("waited in Python", "within one process only"),
     )
+
+
+def test_a_day_of_24_hours_is_named():
+    assert_hint(
+        "nb14-endpoints", "nb14_faulty.day_of_24_hours", contains=("lasts 23 hours", "local midnights")
+    )

@@ -148,6 +148,13 @@ def _day(client: Any, engine: Engine, ids: dict[str, int]) -> None:
             "2026-03-29 runs from local midnight to local midnight (23 hours: clocks go forward). "
             "Make the day's bounds in the room's time_zone (zoneinfo.ZoneInfo)."
         )
+    if ids["after"] in got:
+        raise Hint(
+            f"GET {url} listed a booking that starts at 00:15 on 2026-03-30, Berlin time: the next day. The "
+            "room's 2026-03-29 lasts 23 hours (clocks go forward), so it does not end 24 hours after it "
+            "starts: take both of its bounds as local midnights, datetime.combine(day, time(), "
+            "ZoneInfo(room.time_zone)) and the same for the day after."
+        )
     if sorted(got) != sorted(expected):
         listed = [name.get(i, i) for i in got]
         raise Hint(

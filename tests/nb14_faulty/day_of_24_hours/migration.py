@@ -1,0 +1,3 @@
+from course_lib.checks.nb14_capstone.reference.migration import downgrade, upgrade
+
+__all__ = ["downgrade", "upgrade"]
