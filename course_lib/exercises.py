@@ -26,6 +26,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
@@ -273,12 +274,24 @@ def _verdict(result: CheckResult, label: str = "") -> str:
 _ATTEMPTS = (Status.PASSED, Status.NOT_YET, Status.LEARNER_ERROR)
 
 
+_ANSWERING: ContextVar[bool] = ContextVar("answering", default=False)
+
+
+def answering() -> bool:
+    """Inside ``check()``: the answer is the learner's (a check may refuse the reference's own)."""
+    return _ANSWERING.get()
+
+
 def check(exercise_id: str, *args: Any, **kwargs: Any) -> None:
     """Check the learner's answer, print the verdict and record it in their progress.
 
     (``run_check`` returns the verdict instead, and records nothing.)
     """
-    result = run_check(exercise_id, *args, **kwargs)
+    token = _ANSWERING.set(True)
+    try:
+        result = run_check(exercise_id, *args, **kwargs)
+    finally:
+        _ANSWERING.reset(token)
     if result.status in _ATTEMPTS:
         progress.record(exercise_id, result.passed)
     print(_verdict(result))

@@ -10,6 +10,9 @@ import importlib
 import pytest
 from helpers import ROOT, assert_hint, assert_learner_error, assert_not_answered, assert_passes
 
+from course_lib import progress
+from course_lib.exercises import check
+
 REFERENCE = "course_lib.checks.nb14_capstone.reference"
 CHECKS = ["nb14-migration", "nb14-endpoints", "nb14-concurrency"]
 
@@ -363,3 +366,11 @@ def test_a_day_of_24_hours_is_named():
     assert_hint(
         "nb14-endpoints", "nb14_faulty.day_of_24_hours", contains=("lasts 23 hours", "local midnights")
     )
+
+
+@pytest.mark.parametrize("exercise_id", CHECKS)
+def test_check_refuses_the_reference_as_the_learners_answer(exercise_id, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv(progress.FILE_ENV, str(tmp_path / "progress.json"))
+    check(exercise_id, REFERENCE)  # check_solution() may pass it (test_the_reference_package_passes)
+    assert "is the reference package" in capsys.readouterr().out
+    assert progress.load() == {exercise_id: {"passed": False, "attempts": 1}}

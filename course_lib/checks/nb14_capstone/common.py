@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlmodel import Session
 
-from course_lib.exercises import Hint, LearnerError, check_database, learner, rows
+from course_lib.exercises import Hint, LearnerError, answering, check_database, learner, rows
 
 # Revision 0001, as the notebook's spec gives it: the rooms that were there before bookings.
 ROOM_TABLE = (
@@ -33,6 +33,7 @@ ROOMS = [
     ("会議室", "Asia/Tokyo"),
     ("Empty room", "UTC"),
 ]
+REFERENCE = "course_lib.checks.nb14_capstone.reference"  # what check_solution() passes, never check()
 BOOKING_FIELDS = {"id", "room_id", "title", "start_at", "end_at"}
 ROOM_FIELDS = {"id", "name", "time_zone", "next_booking"}
 
@@ -53,6 +54,8 @@ def package_modules(name: Any) -> tuple[ModuleType, ModuleType]:
         raise Hint(
             f'give the check your package\'s name, e.g. check(..., "booking"), not {type(name).__name__}.'
         )
+    if answering() and (name == REFERENCE or name.startswith(f"{REFERENCE}.")):
+        raise Hint(f'"{name}" is the reference package: give the check yours, "booking".')
     for module in [key for key in sys.modules if key == name or key.startswith(f"{name}.")]:
         del sys.modules[module]
     importlib.invalidate_caches()
