@@ -374,3 +374,9 @@ def test_check_refuses_the_reference_as_the_learners_answer(exercise_id, capsys,
     check(exercise_id, REFERENCE)  # check_solution() may pass it (test_the_reference_package_passes)
     assert "is the reference package" in capsys.readouterr().out
     assert progress.load() == {exercise_id: {"passed": False, "attempts": 1}}
+
+
+def test_a_downgrade_that_drops_a_constraint_of_room_is_named():
+    assert_hint(
+        "nb14-migration", "nb14_faulty.drops_room_unique", contains=("room is not as it was", "room_name_key")
+    )

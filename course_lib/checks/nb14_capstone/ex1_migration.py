@@ -100,12 +100,24 @@ def _probe_schema(engine: Engine, again: str = "") -> None:
         )
 
 
+def _room_schema(engine: Engine) -> set[str]:
+    """room's constraints and indexes, as PostgreSQL would write them again."""
+    found = rows(
+        engine,
+        """SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+           WHERE conrelid = 'room'::regclass
+           UNION ALL SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'room'::regclass""",
+    )
+    return {definition for (definition,) in found}
+
+
 @exercise("nb14-migration", level=2)
 def migration(name: Any) -> str:
     migration_module, _api = package_modules(name)
     upgrade, downgrade = revision_functions(migration_module)
     with rooms_database() as engine:
         rooms_before = rows(engine, "SELECT * FROM room ORDER BY id")
+        room_schema = _room_schema(engine)
         run_revision(engine, upgrade)
         _probe_schema(engine)
         try:
@@ -118,6 +130,12 @@ def migration(name: Any) -> str:
             raise Hint("downgrade() dropped the table room: it undoes revision 0002 only, not 0001.")
         if rows(engine, "SELECT * FROM room ORDER BY id") != rooms_before:
             raise Hint("after downgrade() the rooms are not as they were: undo only what upgrade() did.")
+        changed = sorted(room_schema ^ _room_schema(engine))
+        if changed:
+            raise Hint(
+                f"after downgrade() the table room is not as it was ({'; '.join(changed)}): revision 0001 "
+                "made room's constraints and indexes, and downgrade() undoes only what upgrade() did."
+            )
         try:
             run_revision(engine, upgrade)
         except LearnerError as error:
