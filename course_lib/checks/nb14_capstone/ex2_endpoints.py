@@ -266,7 +266,8 @@ def _index(client: Any, engine: Engine) -> None:
         raise Hint(f"GET {url} (one booking that day) answered {response.status_code} {response.text}.")
     right = (
         "The exclusion constraint's GiST index (room_id WITH =, tstzrange(start_at, end_at) WITH &&) finds "
-        "the room's day on both sides when the query asks in its terms (tstzrange(...) && tstzrange(...))."
+        "the room's day on both sides when the query asks in its terms (tstzrange(...) && tstzrange(...)); "
+        "a B-tree on (room_id, start_at) bounds it on one side only (it reads the room's earlier bookings)."
     )
     with engine.connect() as conn:  # rolled back at the end: EXPLAIN ANALYZE runs the statement
         for statement, parameters in sent:

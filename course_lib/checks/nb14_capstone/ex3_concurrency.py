@@ -32,7 +32,7 @@ def _waiting(conn: Any) -> int:
     ).scalar_one()
 
 
-@exercise("nb14-concurrency", level=3)
+@exercise("nb14-concurrency", level=2)
 def concurrency(name: Any) -> str:
     with migrated(name) as (engine, api):
         # the requests' sessions give up on a lock after 20 s instead of hanging the check
