@@ -93,7 +93,12 @@ def test_an_unhandled_exclusion_violation_is_named():
     assert_hint(
         "nb14-endpoints", "nb14_faulty.unhandled_violation", contains="let the IntegrityError through"
     )
-    assert_hint("nb14-concurrency", "nb14_faulty.unhandled_violation", contains="(exclusion_violation)")
+    # the loser of the race gets 23P01, or 40P01 when both INSERTs waited for each other: one hint for both
+    assert_hint(
+        "nb14-concurrency",
+        "nb14_faulty.unhandled_violation",
+        contains=("(exclusion_violation)", "let the error through", "40P01", "answer 409"),
+    )
 
 
 def test_a_utc_day_is_named():
@@ -195,7 +200,8 @@ from datetime import date, datetime
 
 from fastapi import HTTPException
 from pydantic import AwareDatetime
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import SQLModel, select
 
 from nb14_faulty.parts import (
@@ -335,7 +341,7 @@ def test_a_wrong_status_for_the_loser_of_the_race_gets_its_hint(tmp_path, monkey
 def create(booking: BookingCreate, session: SessionDep):
     try:
         return insert(session, booking)
-    except IntegrityError:
+    except DBAPIError:  # the loser's 23P01 or 40P01 (deadlock_detected), whichever the race gives
         raise HTTPException(status_code=400, detail="taken") from None
 
 router = router_with(create=create)
@@ -343,6 +349,27 @@ router = router_with(create=create)
     monkeypatch.syspath_prepend(str(tmp_path))
     name = write_package(tmp_path, "nb14_answers_400", api=API.format(code=code))
     assert_hint("nb14-concurrency", name, contains=("got [201, 400]", "the other gets 409"))
+
+
+def test_a_deadlock_let_through_gets_its_hint(tmp_path, monkeypatch):
+    # the loser of a real race may get 40P01; here every request gets one, so that the hint is certain
+    code = """
+def create(booking: BookingCreate, session: SessionDep):
+    session.exec(text("DO $$ BEGIN RAISE SQLSTATE '40P01'; END $$"))
+    try:
+        return insert(session, booking)
+    except IntegrityError as error:
+        if error.orig.sqlstate == "23P01":
+            raise HTTPException(status_code=409, detail="taken") from None
+        raise
+
+router = router_with(create=create)
+"""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = write_package(tmp_path, "nb14_deadlock_through", api=API.format(code=code))
+    assert_hint(
+        "nb14-concurrency", name, contains=("40P01 (deadlock_detected)", "retry the transaction once")
+    )
 
 
 def test_an_exclusion_constraint_without_the_room_is_named():

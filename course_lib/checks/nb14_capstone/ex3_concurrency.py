@@ -45,11 +45,20 @@ def concurrency(name: Any) -> str:
         for _status, error in results:
             if error is None:
                 continue
-            if sqlstate(error) == "23P01":
+            refused = {
+                "23P01": "PostgreSQL refused the second of two overlapping bookings sent at once with 23P01 "
+                "(exclusion_violation)",
+                # both INSERTs can store their row, then each waits for the other's while checking the
+                # constraint: PostgreSQL's deadlock detector aborts one of them (execIndexing.c)
+                "40P01": "two overlapping bookings sent at once each waited for the other's row while "
+                "checking the exclusion constraint, and PostgreSQL aborted one with 40P01 "
+                "(deadlock_detected) instead of 23P01 (exclusion_violation)",
+            }.get(sqlstate(error) or "")
+            if refused:
                 raise Hint(
-                    "PostgreSQL refused the second of two overlapping bookings sent at once "
-                    "(exclusion_violation), and the endpoint let the IntegrityError through: a 500. "
-                    "Catch it, roll back, answer 409."
+                    f"{refused}, and the endpoint let the error through: a 500. Under a real race the loser "
+                    "gets either one; for both, roll back and answer 409 (the other booking won), or retry "
+                    "the transaction once on 40P01, which then finds the other booking: 23P01, 409."
                 )
             raise LearnerError("endpoint (POST /bookings, sent twice at once)", error)
         stored = rows(engine, "SELECT count(*) FROM booking WHERE room_id = 1")[0][0]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import AwareDatetime
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from course_lib.checks.nb14_capstone.reference.models import (
@@ -42,9 +42,12 @@ def create_booking(booking: BookingCreate, session: SessionDep) -> Booking:
     session.add(row)
     try:
         session.commit()  # the exclusion constraint decides, even for two requests at the same moment
-    except IntegrityError as error:
+    except DBAPIError as error:
         session.rollback()
-        if getattr(error.orig, "sqlstate", None) == "23P01":  # exclusion_violation
+        # 23P01 exclusion_violation: the slot is taken. 40P01 deadlock_detected: two overlapping INSERTs
+        # at once each waited for the other's row while checking the constraint, and PostgreSQL aborted
+        # one of them: the other booking won the race (the only rows these transactions write).
+        if getattr(error.orig, "sqlstate", None) in ("23P01", "40P01"):
             raise HTTPException(status_code=409, detail="the room is already booked then") from None
         raise
     session.refresh(row)
