@@ -107,30 +107,8 @@ def test_a_utc_day_is_named():
 
 # --- one plausible mistake per hint, in packages written for the test ---------------------------------
 
-MIGRATION = """
-import sqlalchemy as sa
-from alembic import op
-
-
-def upgrade():
-    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-    op.create_table(
-        "booking",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("room_id", sa.Integer, sa.ForeignKey("room.id"), nullable=False),
-        sa.Column("title", sa.String, nullable=False),
-        sa.Column("start_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("end_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("end_at > start_at"),
-    )
-    op.execute(
-        "ALTER TABLE booking ADD EXCLUDE USING gist (room_id WITH =, tstzrange(start_at, end_at) WITH &&)"
-    )
-
-
-def downgrade():
-    op.drop_table("booking")
-"""
+# the reference's revision: each mistake below is one change to it
+MIGRATION = (ROOT / "course_lib/checks/nb14_capstone/reference/migration.py").read_text()
 REFERENCE_API = "from course_lib.checks.nb14_capstone.reference.api import get_session, router\n"
 
 
@@ -154,7 +132,7 @@ MIGRATION_MISTAKES = {
     ),
     "no_foreign_key": (('sa.ForeignKey("room.id"), ', ""), "room_id references room.id"),
     "no_check": (
-        ('        sa.CheckConstraint("end_at > start_at"),\n', ""),
+        ('        sa.CheckConstraint("end_at > start_at", name="booking_ends_after_it_starts"),\n', ""),
         "a CHECK constraint, end_at > start_at",
     ),
     "closed_ranges": (
@@ -177,7 +155,10 @@ MIGRATION_MISTAKES = {
         ("CREATE EXTENSION IF NOT EXISTS", "CREATE EXTENSION"),
         "failed the second time",
     ),
-    "no_downgrade": (('def downgrade():\n    op.drop_table("booking")\n', ""), "has no function downgrade()"),
+    "no_downgrade": (
+        ("def downgrade() -> None:", "def _downgrade() -> None:"),
+        "has no function downgrade()",
+    ),
 }
 
 
@@ -190,7 +171,7 @@ def test_each_migration_mistake_gets_its_hint(mistake, tmp_path, monkeypatch):
     assert_hint("nb14-migration", name, contains=hint)
 
 
-def test_the_test_migration_is_right(tmp_path, monkeypatch):
+def test_the_migration_the_mistakes_change_passes_unchanged(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     assert_passes("nb14-migration", write_package(tmp_path, "nb14_test_migration"))
 
