@@ -206,6 +206,14 @@ def change_email_tests():
         with pytest.raises(EmailTaken):
             change_email(session, ada, "grace@example.com")
 
+    def test_refused_after_a_commit(session, make_customer, change_email):
+        ada = make_customer(email="ada@example.com")
+        make_customer(email="grace@example.com")
+        session.commit()  # the customers survive any rollback: the test cannot see the broken one's
+        with pytest.raises(EmailTaken):
+            change_email(session, ada, "grace@example.com")
+        assert session.exec(select(func.count()).select_from(Customer)).one() == 2
+
     def test_change_expects_the_input_unchanged(session, make_customer, change_email):
         ada = make_customer(email="ada@example.com")
         change_email(session, ada, "Ada.L@example.com")
@@ -243,3 +251,12 @@ def test_change_email_each_missed_bug_gets_its_hint(chosen, number):
     tests = change_email_tests()
     hint = hint_for(CHANGE_EMAIL_BROKEN, number)
     assert_hint("nb10-test-change-email", [tests[name] for name in chosen], contains=hint)
+
+
+def test_change_email_a_test_that_commits_first_is_told_why_it_misses_the_rollback():
+    tests = change_email_tests()
+    assert_hint(
+        "nb10-test-change-email",
+        [tests["normalises"], tests["own_address"], tests["refused_after_a_commit"]],
+        contains=("without a savepoint", "not committed (no rollback undoes a commit)"),
+    )

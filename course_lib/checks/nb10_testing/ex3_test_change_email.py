@@ -43,7 +43,7 @@ def change_email(session, customer, new_email):
 """,
     "your tests pass against a change_email without a savepoint, where a refused change rolls back "
     "the caller's whole transaction: after catching EmailTaken, check that what the test made before "
-    "it, in the same session, is still there.": """
+    "it, in the same session and not committed (no rollback undoes a commit), is still there.": """
 
 def change_email(session, customer, new_email):
     email = new_email.strip().lower()
