@@ -6,9 +6,11 @@ tests/ is on sys.path (as for helpers), the learner's stubs once notebooks/ is.
 """
 
 import importlib
+import inspect
 
 import pytest
 from helpers import ROOT, assert_hint, assert_learner_error, assert_not_answered, assert_passes
+from nb14_faulty import parts
 
 from course_lib import progress
 from course_lib.exercises import check
@@ -177,7 +179,7 @@ def test_the_migration_the_mistakes_change_passes_unchanged(tmp_path, monkeypatc
 
 
 API = """
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from fastapi import HTTPException
 from pydantic import AwareDatetime
@@ -187,10 +189,40 @@ from sqlmodel import SQLModel, select
 
 from nb14_faulty.parts import (
     Booking, BookingCreate, BookingPublic, Room, RoomWithNextBooking, SessionDep, get_session, insert,
-    local_day, reference, router_with,
+    reference, router_with,
 )
 
 {code}
+"""
+
+
+def one_change(function, old: str, new: str) -> str:
+    """The source of one of nb14_faulty.parts' endpoints, with one change."""
+    source = inspect.getsource(function)
+    assert old in source
+    return source.replace(old, new)
+
+
+UNCHECKED_CREATE = """
+class Unchecked(SQLModel):  # BookingCreate without its validator
+    room_id: int
+    title: str
+    start_at: {times}
+    end_at: {times}
+
+def create(booking: Unchecked, session: SessionDep):
+    return insert(session, BookingCreate.model_construct(**booking.model_dump()))
+
+router = router_with(create=create)
+"""
+CREATE_CATCHING_23P01 = """
+def create(booking: BookingCreate, session: SessionDep):
+    try:
+        return insert(session, booking)
+    except IntegrityError as error:
+        if error.orig.sqlstate == "23P01":
+            raise HTTPException(status_code=409, detail="taken") from None
+        raise
 """
 API_MISTAKES = {
     "answers_200": (
@@ -202,47 +234,15 @@ router.post("/bookings", response_model=BookingPublic)(reference.create_booking)
         "answered 200",
     ),
     "naive_times": (
-        """
-class NaiveCreate(SQLModel):
-    room_id: int
-    title: str
-    start_at: datetime
-    end_at: datetime
-
-def create(booking: NaiveCreate, session: SessionDep):
-    return insert(session, BookingCreate.model_construct(**booking.model_dump()))
-
-router = router_with(create=create)
-""",
+        UNCHECKED_CREATE.format(times="datetime"),
         ("refused it at flush", "422: type the request's times AwareDatetime"),
     ),
     "database_checks_the_times": (
-        """
-class Unchecked(SQLModel):
-    room_id: int
-    title: str
-    start_at: AwareDatetime
-    end_at: AwareDatetime
-
-def create(booking: Unchecked, session: SessionDep):
-    return insert(session, BookingCreate.model_construct(**booking.model_dump()))
-
-router = router_with(create=create)
-""",
+        UNCHECKED_CREATE.format(times="AwareDatetime"),
         "(check_violation): validate it in the request model",
     ),
     "database_checks_the_room": (
-        """
-def create(booking: BookingCreate, session: SessionDep):
-    try:
-        return insert(session, booking)
-    except IntegrityError as error:
-        if error.orig.sqlstate == "23P01":
-            raise HTTPException(status_code=409, detail="taken") from None
-        raise
-
-router = router_with(create=create)
-""",
+        CREATE_CATCHING_23P01 + "\nrouter = router_with(create=create)\n",
         "(foreign_key_violation): look the room up first",
     ),
     "times_without_offset": (
@@ -261,49 +261,22 @@ router.post("/bookings", status_code=201, response_model=WallClock)(reference.cr
         "without an offset: that names no instant",
     ),
     "day_by_start_only": (
-        """
-def day(room_id: int, day: date, session: SessionDep):
-    room = session.get(Room, room_id)
-    if room is None:
-        raise HTTPException(status_code=404, detail="no such room")
-    start, end = local_day(day, room.time_zone)
-    starting = Booking.start_at >= start, Booking.start_at < end
-    query = select(Booking).where(Booking.room_id == room_id, *starting)
-    return session.exec(query.order_by(Booking.start_at)).all()
-
-router = router_with(day=day)
-""",
+        one_change(
+            parts.day_by_comparisons,
+            "Booking.start_at < end, Booking.end_at > start",
+            "Booking.start_at >= start, Booking.start_at < end",
+        )
+        + "\nrouter = router_with(day=day_by_comparisons)\n",
         "those that overlap its local day",
     ),
     "day_unordered": (
-        """
-def day(room_id: int, day: date, session: SessionDep):
-    room = session.get(Room, room_id)
-    if room is None:
-        raise HTTPException(status_code=404, detail="no such room")
-    start, end = local_day(day, room.time_zone)
-    query = select(Booking).where(Booking.room_id == room_id, Booking.start_at < end, Booking.end_at > start)
-    return session.exec(query.order_by(Booking.id)).all()
-
-router = router_with(day=day)
-""",
+        one_change(parts.day_by_comparisons, "order_by(Booking.start_at)", "order_by(Booking.id)")
+        + "\nrouter = router_with(day=day_by_comparisons)\n",
         "order them by start_at",
     ),
-    "next_booking_not_yet_started": (
-        """
-def rooms(session: SessionDep, at: datetime):
-    found = []
-    for room in session.exec(select(Room).order_by(Room.id)).all():
-        upcoming = select(Booking).where(Booking.room_id == room.id, Booking.start_at > at)
-        first = session.exec(upcoming.order_by(Booking.start_at)).first()
-        found.append(RoomWithNextBooking(
-            id=room.id, name=room.name, time_zone=room.time_zone,
-            next_booking=first and BookingPublic.model_validate(first),
-        ))
-    return found
-
-router = router_with(rooms=rooms)
-""",
+    "next_booking_not_yet_started": (  # an N+1 too, but this hint comes first
+        one_change(parts.rooms_one_query_each, "Booking.end_at > at", "Booking.start_at > at")
+        + "\nrouter = router_with(rooms=rooms_one_query_each)\n",
         "the first that has not ended (end_at > at)",
     ),
 }
@@ -334,18 +307,16 @@ router = router_with(create=create)
 
 def test_a_deadlock_let_through_gets_its_hint(tmp_path, monkeypatch):
     # the loser of a real race may get 40P01; here every request gets one, so that the hint is certain
-    code = """
-def create(booking: BookingCreate, session: SessionDep):
+    code = (
+        CREATE_CATCHING_23P01
+        + """
+def deadlocked(booking: BookingCreate, session: SessionDep):
     session.exec(text("DO $$ BEGIN RAISE SQLSTATE '40P01'; END $$"))
-    try:
-        return insert(session, booking)
-    except IntegrityError as error:
-        if error.orig.sqlstate == "23P01":
-            raise HTTPException(status_code=409, detail="taken") from None
-        raise
+    return create(booking, session)
 
-router = router_with(create=create)
+router = router_with(create=deadlocked)
 """
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     name = write_package(tmp_path, "nb14_deadlock_through", api=API.format(code=code))
     assert_hint(
