@@ -260,3 +260,17 @@ def test_change_email_a_test_that_commits_first_is_told_why_it_misses_the_rollba
         [tests["normalises"], tests["own_address"], tests["refused_after_a_commit"]],
         contains=("without a savepoint", "not committed (no rollback undoes a commit)"),
     )
+
+
+def test_without_purchases_a_misspelt_amount_is_pointed_at():
+    def test_free_purchase_misspelt(session, make_customer, make_purchase, emails_without_purchases):
+        make_customer(email="zoe@example.com")
+        make_customer(email="ada@example.com")
+        make_purchase(make_customer(email="bob@example.com"), amount=0)  # ignored: bob spends 1000
+        assert emails_without_purchases(session) == ["ada@example.com", "zoe@example.com"]
+
+    assert_hint(
+        "nb10-test-without-purchases",
+        [test_free_purchase_misspelt],
+        contains=("a purchase of 0 cents", "the field is amount_cents"),
+    )

@@ -40,7 +40,8 @@ def emails_without_purchases(session):
     return list(session.exec(statement).all())
 """,
     "your tests pass against an emails_without_purchases that looks at the amounts spent (nothing "
-    "spent = no purchases): a purchase of 0 cents (a free item) is still a purchase; test that edge.": """
+    "spent = no purchases): a purchase of 0 cents (a free item) is still a purchase; test that edge "
+    "(the field is amount_cents: a model silently ignores a name it does not know).": """
 
 def emails_without_purchases(session):
     spent = func.coalesce(func.sum(Purchase.amount_cents), 0)
