@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -13,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 @dataclass
 class QueryCounter:
-    """The statements seen so far; ``count`` is how many."""
+    """The statements seen so far (and their parameters); ``count`` is how many."""
 
     statements: list[str] = field(default_factory=list)
+    parameters: list[Any] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -39,6 +41,7 @@ def count_queries(engine: Engine | AsyncEngine) -> Iterator[QueryCounter]:
 
     def before_execute(conn, cursor, statement, parameters, context, executemany):
         counter.statements.append(statement)
+        counter.parameters.append(parameters)
 
     event.listen(sync_engine, "before_cursor_execute", before_execute)
     try:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -207,21 +207,6 @@ def _rooms(client: Any, engine: Engine, ids: dict[str, int]) -> None:
         )
 
 
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    """The statements sent through ``engine`` inside the block, with their parameters."""
-    sent: list[tuple[str, Any]] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 def _scans(plan: dict) -> Iterator[dict]:
     yield plan
     for child in plan.get("Plans", []):
@@ -260,7 +245,7 @@ def _index(client: Any, engine: Engine) -> None:
         conn.execute(text("ANALYZE booking"))
     total = rows(engine, "SELECT count(*) FROM booking")[0][0]
     url = "/rooms/100/bookings?day=2025-03-20"  # day 79 of 100: most of the table lies before it
-    with _statements(engine) as sent:
+    with count_queries(engine) as sent:
         response = call(client, "GET", url)
     if response.status_code != 200 or len(response.json()) != 1:
         raise Hint(f"GET {url} (one booking that day) answered {response.status_code} {response.text}.")
@@ -270,7 +255,7 @@ def _index(client: Any, engine: Engine) -> None:
         "a B-tree on (room_id, start_at) bounds it on one side only (it reads the room's earlier bookings)."
     )
     with engine.connect() as conn:  # rolled back at the end: EXPLAIN ANALYZE runs the statement
-        for statement, parameters in sent:
+        for statement, parameters in zip(sent.statements, sent.parameters, strict=True):
             words = statement.split(None, 1)
             if not words or words[0].upper() not in ("SELECT", "WITH") or "booking" not in statement.lower():
                 continue
