@@ -274,3 +274,32 @@ def test_without_purchases_a_misspelt_amount_is_pointed_at():
         [test_free_purchase_misspelt],
         contains=("a purchase of 0 cents", "the field is amount_cents"),
     )
+
+
+def customers_who_bought(make_customer, make_purchase):
+    """A helper outside the learner's test: the check does not carry it."""
+    make_purchase(make_customer(email="bob@example.com"))
+
+
+def test_without_purchases_a_helper_outside_the_tests_is_explained():
+    def test_uses_a_helper(session, make_customer, make_purchase, emails_without_purchases):
+        customers_who_bought(make_customer, make_purchase)
+        assert emails_without_purchases(session) == []
+
+    assert_hint(
+        "nb10-test-without-purchases",
+        [test_uses_a_helper],
+        contains=("name 'customers_who_bought' is not defined", "runs your test functions alone"),
+    )
+
+
+def test_without_purchases_a_fixture_used_but_not_asked_for_is_explained():
+    def test_forgets_make_purchase(session, make_customer, emails_without_purchases):
+        make_purchase(make_customer())  # noqa: F821 - the mistake under test
+        assert emails_without_purchases(session) == []
+
+    assert_hint(
+        "nb10-test-without-purchases",
+        [test_forgets_make_purchase],
+        contains=("name 'make_purchase' is not defined", "ask for a fixture as a parameter"),
+    )

@@ -245,9 +245,14 @@ def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str
     if outcomes.get("collection"):
         raise Hint("pytest could not run your tests: " + outcomes["collection"][0])
     if outcomes["impl_correct"]:
+        failure = outcomes["impl_correct"][0]
+        if "NameError" in failure:
+            raise Hint(
+                f"{failure}: the check runs your test functions alone, with the names the exercise "
+                "lists: ask for a fixture as a parameter, and define or import anything else inside the test."
+            )
         raise Hint(
-            f"your tests fail against the correct {function_name}, so they would fail for nothing: "
-            + outcomes["impl_correct"][0]
+            f"your tests fail against the correct {function_name}, so they would fail for nothing: " + failure
         )
     for name, missed in zip(list(versions)[1:], broken, strict=True):
         if not outcomes[name]:
