@@ -8,8 +8,9 @@ always under the lock on that directory:
 - ``.course_users.json`` lists the processes using the server (pid and start time); the last
   of them to exit cleanly stops it;
 - a watcher process, started with the server under the same lock, stops it once none
-  of those processes has been alive for ``GRACE_SECONDS``: kernels that are killed
-  (a restart, nbval, ``kill -9``) never run their exit handlers.
+  of those processes has been alive for ``GRACE_SECONDS`` (``COURSE_SERVER_GRACE_SECONDS``
+  in the environment of the process that starts the server overrides it; the tests use 1):
+  kernels that are killed (a restart, nbval, ``kill -9``) never run their exit handlers.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = ["data_directory", "postmaster_pid", "psql_executable", "start", "stop
 USERS_FILE = ".course_users.json"
 WATCHER_FILE = ".course_watcher.pid"
 GRACE_SECONDS = 5.0
+GRACE_ENV = "COURSE_SERVER_GRACE_SECONDS"
 
 
 def data_directory() -> Path:
@@ -178,6 +180,15 @@ def _ensure_watcher(pgdata: Path) -> None:
     pid_file.write_text(str(process.pid))
 
 
+def grace_seconds() -> float:
+    """``COURSE_SERVER_GRACE_SECONDS`` if it is a positive number, else ``GRACE_SECONDS``."""
+    try:
+        configured = float(os.environ.get(GRACE_ENV, ""))
+    except ValueError:
+        return GRACE_SECONDS
+    return configured if configured > 0 else GRACE_SECONDS
+
+
 def watch(pgdata: Path, grace: float = GRACE_SECONDS, interval: float = 0.5) -> None:
     """Stop the server once none of its users has been alive for ``grace`` seconds.
 
@@ -210,4 +221,4 @@ def _forget_watcher(pgdata: Path) -> None:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["watch"]:
-    watch(Path(sys.argv[2]))
+    watch(Path(sys.argv[2]), grace_seconds(), min(0.5, grace_seconds() / 4))

@@ -3,6 +3,7 @@ the exercise-check assertions, the system's Chromium."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import os
@@ -105,6 +106,32 @@ def free_port() -> int:
 def short_tempdir(prefix: str) -> Path:
     """A temporary folder with a short path (Unix socket paths are limited to ~100 bytes)."""
     return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+
+
+_template_pgdata: Path | None = None
+
+
+def initialised_pgdata(pgdata: Path) -> Path:
+    """``pgdata`` made a copy of a data directory course_lib's ``initdb`` made once per test process.
+
+    ``initdb`` takes seconds, a copy a fraction of one: for tests of what a server does once it
+    exists (stop, crash, sharing). Tests of making one (any folder, the wheel) run ``initdb`` itself.
+    """
+    global _template_pgdata
+    from course_lib import postgres_process
+
+    if _template_pgdata is None or not (_template_pgdata / "PG_VERSION").exists():
+        folder = short_tempdir("cl_tpl")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        (folder / "pgdata").mkdir()
+        postgres_process.initdb(folder / "pgdata")
+        _template_pgdata = folder / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-pR", str(_template_pgdata), str(pgdata)], check=True)  # owner and modes kept
+    if postgres_process.server_user() is not None:  # as root: the server's OS user must reach it
+        _, utils = postgres_process.wheel()
+        utils.ensure_prefix_permissions(pgdata)
+    return pgdata
 
 
 def unique_name(label: str) -> str:

@@ -1,51 +1,52 @@
-"""A real browser opens 00_setup in JupyterLab, runs every cell and reads the results.
+"""``python -m course_lib lab`` starts JupyterLab on the course, and a real browser runs 00_setup in it.
 
-Headless Chromium from the system (Debian: chromium and chromium-driver), driven by
-Selenium; nothing downloads a browser. Skipped, with the reason, where they are absent.
-JupyterLab runs on a free localhost port with a token, on a copy of the notebook
-(autosave must not touch the committed one) and a private embedded server.
+JupyterLab runs on a free localhost port with a token, on a copy of the notebook (autosave
+must not touch the committed one) and a private embedded server; one JupyterLab serves both
+tests. The browser is headless Chromium from the system (Debian: chromium and chromium-driver),
+driven by Selenium; nothing downloads a browser. Its test is skipped, with the reason, where
+they are absent.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import nbformat
 import pytest
-from helpers import CHROMEDRIVER, CHROMIUM, chromium_options
+from helpers import CHROMEDRIVER, CHROMIUM, chromium_options, clean_env, free_port, initialised_pgdata
 
 from course_lib import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(
+needs_chromium = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
     reason="no Chromium and chromedriver on PATH (Debian: apt-get install chromium chromium-driver)",
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@dataclass(frozen=True)
+class Lab:
+    base: str  # http://127.0.0.1:PORT
+    token: str
 
 
-@pytest.fixture
-def jupyterlab() -> Iterator[str]:
+@pytest.fixture(scope="module")
+def jupyterlab() -> Iterator[Lab]:
     """``python -m course_lib lab``, as a learner starts it, in a copy of the checkout.
 
     The copy (course_lib/ and 00_setup with its outputs cleared: whatever the page shows
     afterwards, the browser's run produced) keeps autosave away from the committed notebook.
+    Its server's data directory is ready-made (``initialised_pgdata``): not what is tested here.
     """
     folder = Path(tempfile.mkdtemp(prefix="course-browser-"))
     shutil.copytree(ROOT / "course_lib", folder / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
@@ -55,12 +56,13 @@ def jupyterlab() -> Iterator[str]:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     nbformat.write(notebook, folder / "notebooks" / "00_setup.ipynb")
+    initialised_pgdata(folder / ".pgdata")
     port, token = free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA")}
     lab = subprocess.Popen(
         [sys.executable, "-m", "course_lib", "lab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--ServerApp.token={token}", "--LabApp.expose_app_in_browser=True"],
-        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.runtime_dir={folder / 'runtime'}",
+         "--LabApp.expose_app_in_browser=True"],
+        cwd=folder, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -70,26 +72,45 @@ def jupyterlab() -> Iterator[str]:
                 if httpx.get(f"{base}/api/status", params={"token": token}, timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.3)
+                time.sleep(0.1)
         else:
-            pytest.fail("JupyterLab did not start within 60 s")
-        yield f"{base}/lab/tree/00_setup.ipynb?token={token}"
+            pytest.fail("JupyterLab did not answer within 60 s (as root it needs --allow-root)")
+        yield Lab(base, token)
     finally:
         lab.terminate()
         lab.wait(timeout=30)
         embedded.stop(folder / ".pgdata")
         shutil.rmtree(folder, ignore_errors=True)
+    # Stopping the command stopped JupyterLab itself (no orphan server left on the port).
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/api/status", timeout=5)
 
 
-def test_run_all_cells_of_00_setup_in_a_real_browser(jupyterlab: str) -> None:
+def test_lab_starts_jupyterlab_on_the_course(jupyterlab: Lab) -> None:
+    token = {"token": jupyterlab.token}
+    response = httpx.get(f"{jupyterlab.base}/api/contents", params=token)
+    assert response.status_code == 200
+    names = {item["name"] for item in response.json()["content"]}
+    assert "00_setup.ipynb" in names
+    # JupyterLab's own settings API: the course's environment defaults are in force.
+    settings = httpx.get(
+        f"{jupyterlab.base}/lab/api/settings/@jupyterlab/apputils-extension:notification", params=token
+    ).json()
+    assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
+    assert settings["schema"]["properties"]["checkForUpdates"]["default"] is False
+
+
+@needs_chromium
+def test_run_all_cells_of_00_setup_in_a_real_browser(jupyterlab: Lab) -> None:
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     profile = tempfile.mkdtemp(prefix="course-chromium-")
     options = chromium_options(webdriver, profile)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     try:
         driver.set_script_timeout(120)
-        driver.get(jupyterlab)
-        # Wait for JupyterLab and the notebook's kernel, then run every cell.
+        driver.get(f"{jupyterlab.base}/lab/tree/00_setup.ipynb?token={jupyterlab.token}")
+        # Wait for JupyterLab and the notebook's kernel, then run every cell; meanwhile, look for
+        # first-run prompts (news, updates), which arrive as toasts right after start-up.
         opened = driver.execute_async_script(
             """
             const done = arguments[arguments.length - 1];
@@ -102,11 +123,11 @@ def test_run_all_cells_of_00_setup_in_a_real_browser(jupyterlab: str) -> None:
                 await new Promise(r => setTimeout(r, 200));
               }
               await panel.context.ready; await panel.sessionContext.ready;
-              // First-run prompts (news, updates) arrive as toasts right after start-up.
+              const running = app.commands.execute('notebook:run-all-cells');
               await new Promise(r => setTimeout(r, 3000));
               const toasts = Array.from(document.querySelectorAll('.Toastify__toast'))
                 .map(e => e.innerText).join(' | ');
-              await app.commands.execute('notebook:run-all-cells');
+              await running;
               done('toasts: ' + toasts);
             };
             wait().catch(e => done('error: ' + e));
@@ -132,7 +153,7 @@ def test_run_all_cells_of_00_setup_in_a_real_browser(jupyterlab: str) -> None:
             )
             if "nb00-statements (reference solution): passed" in text:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert "PostgreSQL 18" in text
         assert "✅ nb00-add-note (reference solution): passed" in text
         assert "✅ nb00-statements (reference solution): passed" in text, text[-2000:]

@@ -1,15 +1,14 @@
 """``python -m course_lib``: status, url, psql, reset, stop; exit codes and masked output.
 
 ``reset`` and ``stop`` run against a private server (``COURSE_PGDATA`` in a
-temporary folder), never the checkout's shared one.
+temporary folder), never the checkout's shared one. ``lab`` is tested in test_browser.py,
+where one JupyterLab serves the browser test too.
 """
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
-from helpers import PYTHON, clean_env, postgres_processes_for, run_cli, run_python, start_python
+from helpers import postgres_processes_for, run_cli, run_python, start_python
 
 from course_lib import notebook_database
 from course_lib.cli import main
@@ -149,48 +148,6 @@ def test_reset_and_stop_on_a_private_server(private_pgdata):
     status = run_cli("status", **env)
     assert "databases: 0 notebook database(s)" in status.stdout
     assert postgres_processes_for(private_pgdata) == []
-
-
-def test_lab_starts_jupyterlab_on_the_course(tmp_path):
-    import secrets
-    import socket
-    import time
-
-    import httpx
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    token = secrets.token_hex(8)
-    lab = subprocess.Popen(
-        [PYTHON, "-m", "course_lib", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--ServerApp.token={token}", f"--ServerApp.runtime_dir={tmp_path}"],
-        env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        deadline, answered = time.monotonic() + 60, False
-        while time.monotonic() < deadline and not answered:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/api/contents", params={"token": token})
-                answered = response.status_code == 200
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        assert answered, "JupyterLab did not answer within 60 s (as root it needs --allow-root)"
-        names = {item["name"] for item in response.json()["content"]}
-        assert "00_setup.ipynb" in names
-        # JupyterLab's own settings API: the course's environment defaults are in force.
-        settings = httpx.get(
-            f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification",
-            params={"token": token},
-        ).json()
-        assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
-        assert settings["schema"]["properties"]["checkForUpdates"]["default"] is False
-    finally:
-        lab.terminate()
-        lab.wait(timeout=30)
-    # Stopping the command stopped JupyterLab itself (no orphan server left on the port).
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=5)
 
 
 def test_stop_asks_the_same_owner_as_every_other_command(private_pgdata):

@@ -1,7 +1,9 @@
 """The embedded server's life: crash recovery, clean exit, sharing, isolation, privacy.
 
 Every test here runs its own server in a private COURSE_PGDATA, because it stops,
-kills or breaks it; the checkout's shared server is never touched.
+kills or breaks it; the checkout's shared server is never touched. Its data directory is a
+copy of one initdb made once (tests/helpers.py), and the watcher stops an unused server after
+GRACE seconds instead of the default 5 (COURSE_SERVER_GRACE_SECONDS).
 """
 
 from __future__ import annotations
@@ -18,9 +20,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from helpers import postgres_processes_for, run_cli, run_python, start_python, wait_until
+from helpers import (
+    initialised_pgdata,
+    postgres_processes_for,
+    run_cli,
+    run_python,
+    start_python,
+    wait_until,
+)
 
 from course_lib import embedded
+
+GRACE = 1.0
+ENV = {embedded.GRACE_ENV: str(GRACE)}
 
 HOLD = """
 import sys, time, psycopg
@@ -53,25 +65,30 @@ def base() -> Iterator[Path]:
 
 
 @pytest.fixture
-def pgdata(base: Path) -> Iterator[Path]:
+def empty_pgdata(base: Path) -> Iterator[Path]:
     path = base / "pgdata"
     yield path
     embedded.stop(path)
 
 
+@pytest.fixture
+def pgdata(empty_pgdata: Path) -> Path:
+    return initialised_pgdata(empty_pgdata)
+
+
 def run_in(pgdata: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_python(code, *args, timeout=60, COURSE_PGDATA=str(pgdata))
+    return run_python(code, *args, timeout=60, COURSE_PGDATA=str(pgdata), **ENV)
 
 
 def start_holder(pgdata: Path, notebook: str) -> subprocess.Popen[str]:
-    holder = start_python(HOLD, notebook, COURSE_PGDATA=str(pgdata))
+    holder = start_python(HOLD, notebook, COURSE_PGDATA=str(pgdata), **ENV)
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "ready"
     return holder
 
 
 def cli(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_cli(*args, timeout=60, COURSE_PGDATA=str(pgdata))
+    return run_cli(*args, timeout=60, COURSE_PGDATA=str(pgdata), **ENV)
 
 
 def test_server_killed_with_sigkill_recovers_with_data_intact(pgdata: Path) -> None:
@@ -126,7 +143,7 @@ def test_server_stops_by_itself_after_its_last_user_is_killed(pgdata: Path) -> N
     assert postgres_processes_for(pgdata)
     holder.send_signal(signal.SIGKILL)  # like a kernel killed on restart: no exit handlers run
     holder.wait()
-    assert wait_until(lambda: not postgres_processes_for(pgdata), embedded.GRACE_SECONDS + 10)
+    assert wait_until(lambda: not postgres_processes_for(pgdata), GRACE + 10, interval=0.1)
 
 
 def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path) -> None:
@@ -136,7 +153,7 @@ def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path)
         short_lived = start_holder(pgdata, "short_lived")
         short_lived.terminate()  # a normal exit: its exit handlers run
         short_lived.wait()
-        time.sleep(embedded.GRACE_SECONDS + 1)
+        time.sleep(2 * GRACE + 1)  # the watcher (every GRACE / 4 s) had its chance to stop it
         assert embedded.postmaster_pid(pgdata) == postmaster
         assert run_in(pgdata, READ_KEPT, "long_lived").stdout.strip() == "still here"
     finally:
@@ -144,7 +161,8 @@ def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path)
 
 
 def test_two_checkouts_get_two_servers(base: Path) -> None:
-    first, second = base / "checkout_a" / ".pgdata", base / "checkout_b" / ".pgdata"
+    first = initialised_pgdata(base / "checkout_a" / ".pgdata")
+    second = initialised_pgdata(base / "checkout_b" / ".pgdata")
     holders = [start_holder(first, "same_name"), start_holder(second, "same_name")]
     try:
         first_pid, second_pid = embedded.postmaster_pid(first), embedded.postmaster_pid(second)
@@ -166,7 +184,8 @@ def test_two_checkouts_get_two_servers(base: Path) -> None:
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to run a command as another OS user"
 )
-def test_another_os_user_cannot_connect(pgdata: Path) -> None:
+def test_another_os_user_cannot_connect(empty_pgdata: Path) -> None:
+    pgdata = empty_pgdata  # made from nothing by course_lib: initdb's own modes are what protects it
     holder = start_holder(pgdata, "private")
     try:
         name = "course_intruder"
