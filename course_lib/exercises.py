@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from enum import StrEnum
@@ -145,25 +144,22 @@ def learner_rows(target: Engine | Connection | Session, statement: Any, **params
 
 @contextlib.contextmanager
 def check_database() -> Iterator[Engine]:
-    """A fresh, empty scratch database of the check's own (in UTC); dropped on exit.
+    """An empty scratch database of the check's own (in UTC), emptied again on exit.
 
-    It is on the course's server (``current_server()``), named ``course_check_<random>``,
-    so two kernels or test workers checking at once never share one.
+    It is on the course's server (``current_server()``), one of ``course-check-0``, ``-1``, ...:
+    two kernels or test workers checking at once never share one (``databases.scratch_database``).
     """
-    from course_lib.databases import create_fresh_database, drop_database
+    from course_lib.databases import scratch_database
     from course_lib.server import current_server
     from course_lib.urls import sync_url
 
     server = current_server()
-    name = f"course_check_{secrets.token_hex(6)}"
-    with server.connect() as conn:
-        create_fresh_database(server, conn, name)
-    engine = create_engine(sync_url(server.url.set(database=name)))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        drop_database(server, name)
+    with scratch_database(server) as name:
+        engine = create_engine(sync_url(server.url.set(database=name)))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 # --- the registry ------------------------------------------------------------------------

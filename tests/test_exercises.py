@@ -408,32 +408,84 @@ def test_a_learners_query_error_is_theirs(names_query, scratch_engine):
     assert result.status is Status.NOT_YET and "should be a query" in result.message
 
 
-def test_check_database_is_fresh_unique_and_dropped(embedded):
-    from course_lib.server import current_server
+# What makes a database "empty": compared between a check's scratch database and a new one.
+FINGERPRINT = """
+SELECT (SELECT array_agg(concat_ws(' ', nspname, nspowner::regrole, nspacl) ORDER BY nspname)
+          FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%') AS schemas,
+       (SELECT array_agg(extname ORDER BY extname) FROM pg_extension) AS extensions,
+       (SELECT count(*) FROM pg_class JOIN pg_namespace ON pg_namespace.oid = relnamespace
+          WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema') AS relations,
+       (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace) AS functions,
+       (SELECT count(*) FROM pg_type WHERE typnamespace = 'public'::regnamespace) AS types,
+       (SELECT count(*) FROM pg_largeobject_metadata) AS large_objects,
+       (SELECT count(*) FROM pg_default_acl) AS default_privileges,
+       (SELECT setconfig FROM pg_db_role_setting WHERE setdatabase =
+          (SELECT oid FROM pg_database WHERE datname = current_database()) AND setrole = 0) AS settings,
+       (SELECT count(*) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()) AS other_connections
+"""
 
+
+def fingerprint(engine) -> tuple:
+    with engine.connect() as conn:
+        return tuple(conn.execute(text(FINGERPRINT)).one())
+
+
+@pytest.fixture
+def new_database(scratch_name, embedded):
+    """The fingerprint of a database CREATE DATABASE has just made (as notebook_database does)."""
+    from sqlalchemy import create_engine
+
+    from course_lib.databases import notebook_database
+
+    engine = create_engine(notebook_database(scratch_name("fresh")).url)
+    try:
+        return fingerprint(engine)
+    finally:
+        engine.dispose()
+
+
+def test_two_checks_at_once_get_two_empty_databases_in_utc(new_database):
     with check_database() as first, check_database() as second:
         names = [engine.url.database for engine in (first, second)]
-        assert names[0] != names[1] and all(name.startswith("course_check_") for name in names)
-        with first.connect() as conn:
-            assert conn.execute(text("SHOW timezone")).scalar() == "UTC"
-            assert (
-                conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
-            )
-    with current_server().connect() as conn:
-        left = conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,)).fetchall()
-    assert left == []
+        assert names[0] != names[1] and all(name.startswith("course-check-") for name in names)
+        for engine in (first, second):
+            assert fingerprint(engine) == new_database
+            with engine.connect() as conn:
+                assert conn.execute(text("SHOW timezone")).scalar() == "UTC"
 
 
-def test_check_database_is_dropped_when_the_check_fails(embedded):
+LEFTOVERS = [
+    "CREATE EXTENSION pg_trgm",
+    "CREATE TABLE item (id int PRIMARY KEY, name text)",
+    "CREATE TYPE mood AS ENUM ('ok')",
+    "CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'",
+    "CREATE SCHEMA app",
+    "CREATE TABLE app.note (body text)",
+    "REVOKE USAGE ON SCHEMA public FROM PUBLIC",
+    "SELECT lo_create(0)",
+]
+
+
+@pytest.mark.parametrize("unusual", [None, "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC"])
+def test_whatever_a_check_leaves_is_gone_for_the_next_one(new_database, unusual):
+    """Objects, settings, and a crashed check's connection holding a lock: the next check of the
+    same slot starts from a database like a new one (a setting it cannot undo: made afresh)."""
     with pytest.raises(RuntimeError), check_database() as engine:
         name = engine.url.database
-        with engine.connect() as conn:  # a connection still open: the drop closes it (FORCE)
-            conn.execute(text("SELECT 1"))
-            raise RuntimeError("the check crashed")
-    from course_lib.server import current_server
-
-    with current_server().connect() as conn:
-        assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchall() == []
+        with engine.begin() as conn:
+            for statement in [*LEFTOVERS, *([unusual] if unusual else [])]:
+                conn.execute(text(statement))
+            conn.execute(text(f"ALTER DATABASE \"{name}\" SET work_mem TO '8MB'"))
+        stuck = engine.connect()  # left open, idle in a transaction that holds a lock
+        stuck.execute(text("LOCK TABLE item"))
+        raise RuntimeError("the check crashed")
+    for _ in range(20):  # another worker may hold that slot for a moment
+        with check_database() as engine:
+            if engine.url.database == name:
+                assert fingerprint(engine) == new_database
+                return
+    pytest.fail(f"{name} was never free again")
 
 
 # --- every notebook's exercises -----------------------------------------------------------
