@@ -303,3 +303,26 @@ def test_without_purchases_a_fixture_used_but_not_asked_for_is_explained():
         [test_forgets_make_purchase],
         contains=("name 'make_purchase' is not defined", "ask for a fixture as a parameter"),
     )
+
+
+def cheating_tests():
+    """Tests that pass on the correct version and fail on every broken one if they can tell them apart."""
+
+    def test_by_module(session, emails_without_purchases):
+        emails_without_purchases(session)
+        assert emails_without_purchases.__module__ == "impl_correct"  # the versions' modules were named so
+
+    def test_by_docstring(session, emails_without_purchases):
+        emails_without_purchases(session)
+        assert emails_without_purchases.__doc__ is not None  # only the correct version had a docstring
+
+    return {name.removeprefix("test_"): value for name, value in locals().items()}
+
+
+@pytest.mark.parametrize("cheat", ["by_module", "by_docstring"])
+def test_without_purchases_tests_cannot_tell_the_correct_version_by_its_name_or_docstring(cheat):
+    assert_hint(
+        "nb10-test-without-purchases",
+        [cheating_tests()[cheat]],
+        contains=("fail against the correct emails_without_purchases", cheat),
+    )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 import os
+import random
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from course_lib.exercises import Hint
+from course_lib.exercises import Hint, check_database
 
 MODELS = '''
 """The models and register() of the notebook's shop.py (the check's own copy)."""
@@ -66,7 +68,6 @@ import os
 
 import pytest
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 from models import Customer, Purchase
@@ -74,19 +75,10 @@ from models import Customer, Purchase
 
 @pytest.fixture(scope="session")
 def engine():
-    server_url = make_url(os.environ["NB10_CHECK_SERVER_URL"])
-    name = f"course_check_nb10_{os.getpid()}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = create_engine(server_url.set(database=name))
+    engine = create_engine(os.environ["NB10_CHECK_DATABASE_URL"])  # the check's scratch database
     SQLModel.metadata.create_all(engine)
     yield engine
     engine.dispose()
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 @pytest.fixture
@@ -125,16 +117,23 @@ def make_purchase(session, make_customer):
 """
 
 # The function under test reaches the learner's tests as a fixture of its name, once per version.
-FUNCTION_FIXTURE = '''
+# Every version looks the same from a test: the versions' modules have random names, in a shuffled
+# order, and the fixture hands out a plain wrapper (module, name, no docstring or annotations).
+FUNCTION_FIXTURE = """
 
 VERSIONS = os.environ["NB10_CHECK_VERSIONS"].split(",")
 
 
 @pytest.fixture(params=VERSIONS)
 def {function_name}(request):
-    """The function under test: the correct version, then each broken one."""
-    return getattr(importlib.import_module(request.param), "{function_name}")
-'''
+    \"\"\"The function under test: each version in turn, the correct one among them.\"\"\"
+    version = getattr(importlib.import_module(request.param), "{function_name}")
+
+    def {function_name}(*args, **kwargs):
+        return version(*args, **kwargs)
+
+    return {function_name}
+"""
 
 TEST_MODULE_HEADER = """
 import pytest
@@ -197,17 +196,18 @@ def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str
 
     ``broken`` maps a hint (what the learner's tests missed) to a broken version of the
     function. One pytest process runs every test once per version (the function is a
-    parametrized fixture), on one fresh database. Raises a Hint for the first thing that is
-    not right.
+    parametrized fixture), on an empty scratch database (``check_database``). Raises a Hint
+    for the first thing that is not right.
     """
-    from course_lib.server import current_server
-    from course_lib.urls import sync_url
-
     sources = "\n\n".join(_test_sources(answer, function_name))
-    versions = {"impl_correct": correct} | {
-        f"impl_broken_{n}": code for n, code in enumerate(broken.values())
-    }
-    with tempfile.TemporaryDirectory(prefix="course_check_nb10_") as folder:
+    # Neutral module names (a test of __module__ must not tell the correct version from the others),
+    # and a shuffled order (nor may the parameter's index).
+    names = [f"version_{secrets.token_hex(4)}" for _ in range(1 + len(broken))]
+    correct_name, broken_names = names[0], names[1:]
+    versions = {correct_name: correct} | dict(zip(broken_names, broken.values(), strict=True))
+    order = list(versions)
+    random.shuffle(order)
+    with tempfile.TemporaryDirectory(prefix="course_check_nb10_") as folder, check_database() as engine:
         project = Path(folder)
         (project / "models.py").write_text(MODELS)
         (project / "conftest.py").write_text(CONFTEST + FUNCTION_FIXTURE.format(function_name=function_name))
@@ -216,8 +216,8 @@ def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str
             (project / f"{name}.py").write_text("from models import *  # noqa: F403\n" + code)
         (project / "test_answer.py").write_text(TEST_MODULE_HEADER + "\n\n" + sources)
         env = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER", "PYTEST_ADDOPTS")}
-        env["NB10_CHECK_SERVER_URL"] = sync_url(current_server().url).render_as_string(hide_password=False)
-        env["NB10_CHECK_VERSIONS"] = ",".join(versions)
+        env["NB10_CHECK_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+        env["NB10_CHECK_VERSIONS"] = ",".join(order)
         run = subprocess.run(
             [
                 sys.executable,
@@ -244,8 +244,8 @@ def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str
         outcomes = _outcomes(report, list(versions))
     if outcomes.get("collection"):
         raise Hint("pytest could not run your tests: " + outcomes["collection"][0])
-    if outcomes["impl_correct"]:
-        failure = outcomes["impl_correct"][0]
+    if outcomes[correct_name]:
+        failure = outcomes[correct_name][0]
         if "NameError" in failure:
             raise Hint(
                 f"{failure}: the check runs your test functions alone, with the names the exercise "
@@ -254,7 +254,7 @@ def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str
         raise Hint(
             f"your tests fail against the correct {function_name}, so they would fail for nothing: " + failure
         )
-    for name, missed in zip(list(versions)[1:], broken, strict=True):
+    for name, missed in zip(broken_names, broken, strict=True):
         if not outcomes[name]:
             raise Hint(missed)
 
