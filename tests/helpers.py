@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import glob
+import json
 import os
 import shutil
 import socket
@@ -159,6 +160,34 @@ def postgres_bin_dir() -> Path | None:
     if initdb and shutil.which("pg_ctl"):
         return Path(initdb).resolve().parent
     return None
+
+
+def course_site(basetemp: Path) -> tuple[Path, dict[str, object]]:
+    """The course website, built once per test session by ``python -m course_lib html`` with no server
+    reachable, for test_site.py and test_site_browser.py (on any xdist worker: under a lock, in the
+    folder the workers' temporary folders share). Returns the site and how the build went
+    (``returncode``, ``stdout``, ``stderr``, ``started_a_server``) for test_site.py to assert.
+    """
+    from course_lib.locks import exclusive
+
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp  # .../popen-gwN
+    folder = shared / "course_site"
+    folder.mkdir(exist_ok=True)
+    with exclusive(folder):
+        if not (folder / "build.json").exists():
+            result = run_cli(
+                "html", "--output", str(folder / "out"), timeout=300, cwd=folder,
+                DATABASE_URL="postgresql://nobody:secret@127.0.0.1:9/nothing",  # nothing listens there
+                COURSE_PGDATA=str(folder / "no-pgdata"),
+            )  # fmt: skip
+            build = {
+                "returncode": result.returncode,
+                "stdout": result.stdout,
+                "stderr": result.stderr,
+                "started_a_server": (folder / "no-pgdata").exists(),
+            }
+            (folder / "build.json").write_text(json.dumps(build))
+        return folder / "out", json.loads((folder / "build.json").read_text())
 
 
 # --- exercise checks: assert the precise outcome (tests/test_checks_nbNN.py) ------------------

@@ -2,7 +2,7 @@
 
 Every expectation is derived from the committed notebooks at test time (they change as the
 course grows): the pages, the plots, the collapsed solutions, the error gallery's entries.
-The site is built once for the module, by the command a reader runs, with no database around.
+The site is built once per test session, by the command a reader runs, with no database around.
 The real-browser checks (search, previous/next, plots, console) are in test_site_browser.py.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import run_cli
+from helpers import course_site
 
 from course_lib.site import REFERENCE_PAGES, launch_urls, repository_url
 from course_lib.site_pages import read_notebook
@@ -28,17 +28,14 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``python -m course_lib html --output ...`` with no server reachable: nothing is executed."""
-    folder = tmp_path_factory.mktemp("site")
-    result = run_cli(
-        "html", "--output", str(folder / "out"), timeout=300, cwd=folder,
-        DATABASE_URL="postgresql://nobody:secret@127.0.0.1:9/nothing",  # nothing listens there
-        COURSE_PGDATA=str(folder / "no-pgdata"),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "index.html" in result.stdout
-    assert not (folder / "no-pgdata").exists(), "building the site started a database server"
-    return folder / "out"
+    """``python -m course_lib html --output ...`` with no server reachable: nothing is executed.
+
+    Built once per test session (helpers.course_site), and shared with test_site_browser.py."""
+    out, build = course_site(tmp_path_factory.getbasetemp())
+    assert build["returncode"] == 0, build["stderr"][-3000:]
+    assert "index.html" in build["stdout"]
+    assert not build["started_a_server"], "building the site started a database server"
+    return out
 
 
 def cells(path: Path) -> list[dict]:
