@@ -42,7 +42,7 @@ def test_a_second_call_gives_an_empty_database(scratch_name):
         conn.execute(text("INSERT INTO hero VALUES (1, 'Deadpond')"))
     assert tables(db) == ["hero"]
 
-    again = notebook_database(name)  # the engine above still holds a pooled connection: FORCE
+    again = notebook_database(name)  # the engine above still holds a pooled connection: closed
     assert again.name == db.name
     assert tables(again) == []
     with pytest.raises(OperationalError):  # the old connection was closed by the server
