@@ -13,17 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run_cli, run_python
+from helpers import ROOT, initialised_pgdata, run_cli, run_python
 
 from course_lib import embedded, postgres_process
 
+# One folder per way a path can break the server's start: a space, non-ASCII letters, quotes
+# (a shell's or PostgreSQL's -k list's), shell characters with the comma that separates the -k
+# list, and a path too long for a Unix socket.
 FOLDER_NAMES = {
     "space": "my course",
     "non_ascii": "cours de données ü",
-    "single_quote": "learner's course",
-    "double_quote": 'the "course"',
-    "shell_characters": "a $HOME `b` & c; d",
-    "comma": "one, two",
+    "quotes": 'the learner\'s "course"',
+    "shell_characters": "a $HOME `b` & c; d, e",
     "long": "a-very-long-folder-name-" * 6,  # with the base, a socket path far over 107 bytes
 }
 
@@ -71,7 +72,7 @@ def test_a_plain_short_folder_keeps_its_socket_in_the_data_directory(tmp_path: P
     assert postgres_process.socket_directory(plain) == plain
 
 
-@pytest.mark.parametrize("name", ["space", "double_quote", "long"])
+@pytest.mark.parametrize("name", ["space", "quotes", "long"])
 def test_an_odd_folder_gets_a_short_private_socket_folder(name: str) -> None:
     pgdata = Path(tempfile.gettempdir()) / FOLDER_NAMES[name] / "pgdata"
     folder = postgres_process.socket_directory(pgdata)
@@ -87,10 +88,13 @@ def test_an_odd_folder_gets_a_short_private_socket_folder(name: str) -> None:
 
 @pytest.mark.parametrize("odd_base", ["non_ascii"], indirect=True)
 def test_status_from_a_checkout_in_an_odd_folder(odd_base: Path) -> None:
-    """A checkout (here: a copy of course_lib) in `cours de données ü`, with its own .pgdata."""
+    """A checkout (here: a copy of course_lib) in `cours de données ü`, with its own .pgdata.
+
+    Made by copying an initialised one: initdb in such a folder is the test above."""
     shutil.copytree(
         ROOT / "course_lib", odd_base / "course_lib", ignore=shutil.ignore_patterns("__pycache__")
     )
+    initialised_pgdata(odd_base / ".pgdata")
     result = run_cli("status", cwd=odd_base)
     try:
         assert result.returncode == 0, result.stderr
