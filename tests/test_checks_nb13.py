@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("embedded")  # the checks' scratch database
 
 
 def right_worker_engine(url):
-    return create_engine(url, pool_size=2, max_overflow=2, pool_timeout=1)
+    return create_engine(url, pool_size=2, max_overflow=2, pool_timeout=0.5)
 
 
 def test_pool_size_reference_passes():
@@ -33,11 +33,11 @@ def test_pool_size_reference_passes():
         (lambda url: create_engine(url, poolclass=NullPool), ("fifth connection", "NullPool")),
         (lambda url: create_engine(url, pool_size=2, max_overflow=2), ("still waiting", "pool_timeout")),
         (
-            lambda url: create_engine(url, pool_size=4, max_overflow=0, pool_timeout=1),
+            lambda url: create_engine(url, pool_size=4, max_overflow=0, pool_timeout=0.5),
             ("kept 4", "pool_size"),
         ),
         (
-            lambda url: create_engine(url, pool_size=2, max_overflow=1, pool_timeout=1),
+            lambda url: create_engine(url, pool_size=2, max_overflow=1, pool_timeout=0.5),
             ("only 3", "max_overflow"),
         ),
         (
@@ -45,6 +45,10 @@ def test_pool_size_reference_passes():
                 make_url(url).difference_update_query(["application_name"]), pool_size=2
             ),
             ("none of your engine's connections", "url argument"),
+        ),
+        (
+            lambda url: create_engine(url, pool_size=2, max_overflow=2, pool_timeout=0),
+            ("gave up after", "pool_timeout=0.5"),
         ),
         (None, ("make_worker_engine",)),
     ],
