@@ -7,10 +7,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from helpers import free_port, unique_name
+from helpers import COURSE_SETTINGS, free_port, unique_name
 from psycopg import sql
 
 from course_lib import CourseSetupError, notebook_database
+from course_lib.server import connect_timeout
 
 SECRET = "n0t-the-Pa55word"
 
@@ -18,7 +19,7 @@ SECRET = "n0t-the-Pa55word"
 @pytest.fixture
 def course_env(monkeypatch) -> Iterator[pytest.MonkeyPatch]:
     """A clean environment of course settings that each test then sets."""
-    for name in ("DATABASE_URL", "COURSE_DB", "COURSE_PGDATA", "COURSE_DOCKER_IMAGE"):
+    for name in COURSE_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     yield monkeypatch
 
@@ -49,16 +50,20 @@ def test_malformed_database_url(course_env, raw):
 
 
 def test_a_host_that_never_answers_fails_within_10_seconds(course_env):
-    # A local listener that accepts the TCP connection but never says a word.
+    assert connect_timeout() == 5  # the default: what a learner waits
+    # A local listener that accepts the TCP connection but never says a word. The test waits
+    # libpq's shortest timeout (2 s), set the way a learner would.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         port = silent.getsockname()[1]
         message, seconds = setup_error(
-            course_env, DATABASE_URL=f"postgresql://alice:{SECRET}@127.0.0.1:{port}/shop"
+            course_env,
+            DATABASE_URL=f"postgresql://alice:{SECRET}@127.0.0.1:{port}/shop",
+            COURSE_CONNECT_TIMEOUT="2",
         )
     assert seconds < 10
-    assert message.startswith(f"DATABASE_URL: no answer from 127.0.0.1:{port} within ")
+    assert message.startswith(f"DATABASE_URL: no answer from 127.0.0.1:{port} within 2 s.")
     assert "Check the host and port" in message
     assert SECRET not in message
 
