@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run_cli, run_python, start_python
+from helpers import ROOT, run_cli, start_python
 
 from course_lib import checks, progress
+from course_lib.cli import main
 from course_lib.exercises import STRICT_ENV, Hint, check, check_solution, exercise, learner, run_check
 
 
@@ -157,23 +158,16 @@ def test_a_broken_check_module_shows_but_does_not_hide_the_rest(progress_path, t
     assert "01_models" in lines
 
 
-def test_the_progress_command(tmp_path):
-    path = tmp_path / "progress.json"
+def test_the_progress_command(progress_path, capsys):
+    """The real command line once; then its other answers from ``main`` in this process."""
     exercises = course_exercises()
     passed = sorted(exercises)[:2]
-    recorded = run_python(
-        f"""
-        from course_lib import progress
-        for exercise_id in {passed!r}:
-            progress.record(exercise_id, True)
-        """,
-        COURSE_PROGRESS_FILE=str(path),
-    )
-    assert recorded.returncode == 0, recorded.stderr
-    done = run_cli("progress", COURSE_PROGRESS_FILE=str(path))
+    for exercise_id in passed:
+        progress.record(exercise_id, True)
+    done = run_cli("progress", COURSE_PROGRESS_FILE=str(progress_path))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == f"Exercises passed, per notebook (kept in {path}, never sent anywhere):"
+    assert lines[0] == f"Exercises passed, per notebook (kept in {progress_path}, never sent anywhere):"
     notebooks = sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert [line.split()[0] for line in lines[1:-2]] == notebooks
     total = lines[-2].split()
@@ -185,10 +179,10 @@ def test_the_progress_command(tmp_path):
             assert f"{stars} {done_here}/{count}" in lines[-2]
     assert lines[-1].startswith("★ applies one idea")
 
-    cleared = run_cli("progress", "--reset", COURSE_PROGRESS_FILE=str(path))
-    assert (cleared.returncode, cleared.stdout) == (0, "progress cleared\n")
-    assert not path.exists()
-    again = run_cli("progress", "--reset", COURSE_PROGRESS_FILE=str(path))
-    assert again.stdout == "no progress recorded yet: nothing to clear\n"
-    empty = run_cli("progress", COURSE_PROGRESS_FILE=str(path))
-    assert empty.stdout.splitlines()[-2].split()[:2] == ["all", f"0/{len(exercises)}"]
+    assert main(["progress", "--reset"]) == 0
+    assert capsys.readouterr().out == "progress cleared\n"
+    assert not progress_path.exists()
+    assert main(["progress", "--reset"]) == 0
+    assert capsys.readouterr().out == "no progress recorded yet: nothing to clear\n"
+    assert main(["progress"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2].split()[:2] == ["all", f"0/{len(exercises)}"]
