@@ -10,17 +10,31 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from helpers import COURSE_SETTINGS
 from sqlalchemy import ARRAY, DateTime, Index, Text, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from course_lib.checks.nb07_indexing.common import reusing_databases
 from course_lib.exercises import Status, run_check
 
 
 @pytest.fixture(autouse=True)
 def _server(embedded):
     """Every check here creates a scratch database on the course's embedded server."""
+
+
+@pytest.fixture(scope="module")
+def reused():
+    """The checks of a test share each filled scratch database with the other tests that use this
+    (built once per module, not once per answer); the reference tests build theirs afresh, as a
+    learner's check does."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in COURSE_SETTINGS:  # the shared embedded server, as `embedded` chooses it
+            env.delenv(name, raising=False)
+        with reusing_databases():
+            yield
 
 
 class Base(SQLModel, registry=registry()):
@@ -126,6 +140,7 @@ def test_email_lookup_reference_passes():
     )
 
 
+@pytest.mark.usefixtures("reused")
 def test_email_lookup_hard_coded_fails():
     # the notebook's customer, whatever is typed
     hard_coded = lambda typed: select(Purchase).where(  # noqa: E731
@@ -134,6 +149,7 @@ def test_email_lookup_hard_coded_fails():
     assert "missed" in hint("nb07-email-lookup", hard_coded)
 
 
+@pytest.mark.usefixtures("reused")
 def test_email_lookup_hints():
     assert "stored emails have capitals" in hint(
         "nb07-email-lookup", lambda typed: select(Purchase).where(Purchase.email == typed.lower())
@@ -164,6 +180,7 @@ def test_email_lookup_hints():
     assert "function itself" in hint("nb07-email-lookup", purchases_for_email("ann@example.com"))
 
 
+@pytest.mark.usefixtures("reused")
 def test_email_lookup_learner_error():
     result = run_check("nb07-email-lookup", lambda typed: typed.casefold(42))
     assert result.status is Status.LEARNER_ERROR
@@ -178,6 +195,7 @@ def test_support_index_reference_passes():
     assert passes("nb07-support-index", index(Purchase.status, Purchase.customer_id, Purchase.created_at))
 
 
+@pytest.mark.usefixtures("reused")
 def test_support_index_hints():
     assert "add status to the index" in hint(
         "nb07-support-index", index(Purchase.customer_id, Purchase.created_at)
@@ -217,6 +235,7 @@ def test_email_prefix_reference_passes():
     assert passes("nb07-email-prefix", prefix_reference)
 
 
+@pytest.mark.usefixtures("reused")
 def test_email_prefix_hints():
     lowered = func.lower(Purchase.email)
     assert "wildcards" in hint(
@@ -240,6 +259,7 @@ def test_email_prefix_hints():
     assert "no parentheses" in hint("nb07-email-prefix", prefix_reference("ann"))
 
 
+@pytest.mark.usefixtures("reused")
 def test_email_prefix_hard_coded_output_fails():
     # the rows of one probe, copied: every other prefix gets them too
     assert "also returned" in hint(
@@ -261,6 +281,7 @@ def test_keyset_page_reference_passes():
     assert passes("nb07-keyset-page", next_page)
 
 
+@pytest.mark.usefixtures("reused")
 def test_keyset_page_hard_coded_fails():
     fixed = [select(Purchase).where(Purchase.id.in_([1, 2, 3]))]
     assert "has no purchases" in hint("nb07-keyset-page", lambda customer_id, after, size: fixed[0])
@@ -279,6 +300,7 @@ def _variant(key=None, order=None, limit=True, customer=True):
     return page
 
 
+@pytest.mark.usefixtures("reused")
 def test_keyset_page_hints():
     row_key = lambda after: tuple_(Purchase.created_at, Purchase.id) < tuple_(*after)  # noqa: E731
     time_only = lambda after: Purchase.created_at < after[0]  # noqa: E731

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +15,9 @@ from sqlalchemy.sql import Select
 
 from course_lib.exercises import Hint, LearnerError, check_database, learner_rows
 
+# UNLOGGED: the rows a check throws away need no write-ahead log; the planner sees the same table.
 PURCHASE_TABLE = """
-CREATE TABLE purchase (
+CREATE UNLOGGED TABLE purchase (
     id serial PRIMARY KEY,
     customer_id integer NOT NULL,
     email varchar NOT NULL,
@@ -44,8 +45,7 @@ FROM generate_series(0, 49999) AS n"""
 
 
 @contextmanager
-def _purchase_database(*extra_sql: str, fill: bool = True) -> Iterator[Engine]:
-    """A scratch database with the check's ``purchase`` table (``fill``: 50,000 rows), then ``extra_sql``."""
+def _fresh_purchase_database(extra_sql: tuple[str, ...], fill: bool) -> Iterator[Engine]:
     with check_database() as engine:
         with engine.begin() as conn:
             conn.execute(text(PURCHASE_TABLE))
@@ -53,12 +53,57 @@ def _purchase_database(*extra_sql: str, fill: bool = True) -> Iterator[Engine]:
                 conn.execute(text(FILL))
             for statement in extra_sql:
                 conn.execute(text(statement))
+            if fill:
+                conn.execute(text("ANALYZE purchase"))  # it counts this transaction's own rows
         yield engine
 
 
-def _analyze(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE purchase"))
+# Set by reusing_databases(): each filled database, by the extra SQL it was built with, and its indexes.
+_reused: dict[tuple[str, ...], tuple[Engine, set[str]]] | None = None
+_reused_stack: ExitStack | None = None
+
+
+@contextmanager
+def reusing_databases() -> Iterator[None]:
+    """For the tests: each filled database is built once, for every check that asks for the same one.
+
+    The checks of a filled table only read its rows, and what they add to it (the learner's index)
+    is dropped when they end, so each finds the table as the first one did. A learner's check
+    always starts afresh.
+    """
+    global _reused, _reused_stack
+    with ExitStack() as stack:
+        _reused, _reused_stack = {}, stack
+        try:
+            yield
+        finally:
+            _reused, _reused_stack = None, None
+
+
+def _index_names(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'purchase'"))
+        return set(found.scalars())
+
+
+@contextmanager
+def _purchase_database(*extra_sql: str, fill: bool = True) -> Iterator[Engine]:
+    """A scratch database with the check's ``purchase`` table, then ``extra_sql``; ``fill``: 50,000
+    rows more, and the table analyzed."""
+    if _reused is None or _reused_stack is None or not fill:
+        with _fresh_purchase_database(extra_sql, fill) as engine:
+            yield engine
+        return
+    if extra_sql not in _reused:
+        engine = _reused_stack.enter_context(_fresh_purchase_database(extra_sql, fill))
+        _reused[extra_sql] = (engine, _index_names(engine))
+    engine, indexes = _reused[extra_sql]
+    try:
+        yield engine
+    finally:
+        with engine.begin() as conn:
+            for added in sorted(_index_names(engine) - indexes):
+                conn.execute(text(f'DROP INDEX "{added}"'))
 
 
 # --- reading plans ---------------------------------------------------------------------------
@@ -134,19 +179,21 @@ def _build_learner_index(engine: Engine, answer: Any) -> _BuiltIndex:
             conn.execute(CreateIndex(answer))
     except SQLAlchemyError as error:
         raise LearnerError("index", error) from error
-    _analyze(engine)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         row = conn.execute(
             text("""
             SELECT c.relname, am.amname, pg_get_expr(i.indpred, i.indrelid),
                    array(SELECT pg_get_indexdef(i.indexrelid, k, true)
-                         FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k)
+                         FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k),
+                   i.indexprs IS NOT NULL
             FROM pg_index AS i
             JOIN pg_class AS c ON c.oid = i.indexrelid
             JOIN pg_am AS am ON am.oid = c.relam
             WHERE i.indrelid = 'purchase'::regclass AND NOT i.indisprimary
             """)
         ).one()
+        if row[4]:  # the table's columns are analyzed; the statistics of an expression are new
+            conn.execute(text("ANALYZE purchase"))
     return _BuiltIndex(row[0], row[1], list(row[3]), row[2])
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import text
 
 from course_lib.checks.nb07_indexing.common import (
-    _analyze,
     _emails,
     _how_read,
     _index_scans,
@@ -41,7 +40,6 @@ def email_prefix(answer: Any) -> str:
         raise Hint("answer with your function itself: answer_4 = emails_starting_with (no parentheses).")
     index_sql = f"CREATE INDEX {PREFIX_INDEX} ON purchase (lower(email) text_pattern_ops)"
     with _purchase_database(PREFIX_ROWS, index_sql) as engine:
-        _analyze(engine)
         with engine.connect() as conn:
             folds = conn.execute(text("SELECT lower('ZOË') = 'zoë'")).scalar_one()
             for typed in TYPED_PREFIXES if folds else [typed for typed in TYPED_PREFIXES if typed.isascii()]:
