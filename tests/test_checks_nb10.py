@@ -3,17 +3,22 @@ gets its hint.
 
 Exercise 1 gets real errors from a scratch database. Exercises 2 and 3 grade tests: the learner's test
 functions below are defined inside helper functions, so that pytest does not collect them here; the
-check reads their source and runs them in a project of its own.
+check reads their source and runs them in a project of its own. The reference answers are graded as
+a learner's are, one pytest run each; the answers of the hint tests are graded ahead, one pytest run
+per exercise (``graded_together``), and each hint test still gets its verdict from check().
 """
 
 from __future__ import annotations
 
 import pytest
-from helpers import assert_hint, assert_not_answered, assert_passes
+from helpers import COURSE_SETTINGS, assert_hint, assert_not_answered, assert_passes
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from course_lib.checks.nb10_testing import CHANGE_EMAIL_BROKEN, WITHOUT_PURCHASES_BROKEN
+from course_lib.checks.nb10_testing.common import graded_ahead
+from course_lib.checks.nb10_testing.ex2_test_without_purchases import WITHOUT_PURCHASES
+from course_lib.checks.nb10_testing.ex3_test_change_email import CHANGE_EMAIL
 
 # Names the learner's tests below use. They never run in this process: the check's test module
 # imports the real ones (pytest, select, func, and the models and EmailTaken of its own shop.py).
@@ -89,6 +94,11 @@ def test_unique_violation_wrong_answers_get_their_hint():
 # --- nb10-test-without-purchases ------------------------------------------------------------
 
 
+def customers_who_bought(make_customer, make_purchase):
+    """A helper outside the learner's test: the check does not carry it."""
+    make_purchase(make_customer(email="bob@example.com"))
+
+
 def without_purchases_tests():
     def test_reference(session, make_customer, make_purchase, emails_without_purchases):
         make_customer(email="zoe@example.com")
@@ -114,6 +124,30 @@ def without_purchases_tests():
         make_purchase(make_customer(email="bob@example.com"))
         assert emails_without_purchases(session) == ["ada@example.com", "zoe@example.com"]
 
+    def test_free_purchase_misspelt(session, make_customer, make_purchase, emails_without_purchases):
+        make_customer(email="zoe@example.com")
+        make_customer(email="ada@example.com")
+        make_purchase(make_customer(email="bob@example.com"), amount=0)  # ignored: bob spends 1000
+        assert emails_without_purchases(session) == ["ada@example.com", "zoe@example.com"]
+
+    def test_uses_a_helper(session, make_customer, make_purchase, emails_without_purchases):
+        customers_who_bought(make_customer, make_purchase)
+        assert emails_without_purchases(session) == []
+
+    def test_forgets_make_purchase(session, make_customer, emails_without_purchases):
+        make_purchase(make_customer())  # noqa: F821 - the mistake under test
+        assert emails_without_purchases(session) == []
+
+    # Cheats: each passes on the correct version and fails on every broken one, if a test can tell
+    # the versions apart (they were modules impl_correct, impl_broken_0, ...; only one had a docstring).
+    def test_by_module(session, emails_without_purchases):
+        emails_without_purchases(session)
+        assert emails_without_purchases.__module__ == "impl_correct"
+
+    def test_by_docstring(session, emails_without_purchases):
+        emails_without_purchases(session)
+        assert emails_without_purchases.__doc__ is not None
+
     def test_without_the_fixture(session, make_customer):
         make_customer()
 
@@ -124,43 +158,6 @@ def without_purchases_tests():
         emails_without_purchases(session)
 
     return {name.removeprefix("test_"): value for name, value in locals().items()}
-
-
-def test_without_purchases_reference_passes():
-    tests = without_purchases_tests()
-    assert_passes("nb10-test-without-purchases", [tests["reference"]])
-
-
-def test_without_purchases_hard_coded_expectation_fails_on_the_correct_code():
-    tests = without_purchases_tests()
-    assert_hint(
-        "nb10-test-without-purchases",
-        tests["hard_coded"],
-        contains=("fail against the correct emails_without_purchases", "hard_coded"),
-    )
-
-
-@pytest.mark.parametrize(
-    ("test", "number"), [("only_a_list", 0), ("one_customer", 1), ("no_free_purchase", 2)]
-)
-def test_without_purchases_each_missed_bug_gets_its_hint(test, number):
-    tests = without_purchases_tests()
-    hint = hint_for(WITHOUT_PURCHASES_BROKEN, number)
-    assert_hint("nb10-test-without-purchases", [tests[test]], contains=hint)
-
-
-def test_without_purchases_answers_that_are_not_tests():
-    tests = without_purchases_tests()
-    assert_hint("nb10-test-without-purchases", tests["without_the_fixture"], contains="add a parameter named")
-    assert_hint(
-        "nb10-test-without-purchases", tests["never_calls"], contains="never call emails_without_purchases"
-    )
-    assert_hint("nb10-test-without-purchases", tests["helper"], contains="starts with test")
-    assert_hint("nb10-test-without-purchases", "def test_x(): ...", contains="your test function")
-    assert_not_answered("nb10-test-without-purchases", ...)
-
-
-# --- nb10-test-change-email -----------------------------------------------------------------
 
 
 def change_email_tests():
@@ -222,107 +219,159 @@ def change_email_tests():
     return {name.removeprefix("test_"): value for name, value in locals().items()}
 
 
-def test_change_email_reference_passes():
+# The answers of the hint tests below, each a list of test names.
+WITHOUT_PURCHASES_MISSES = [["only_a_list"], ["one_customer"], ["no_free_purchase"]]
+WITHOUT_PURCHASES_OTHERS = [
+    ["hard_coded"],
+    ["free_purchase_misspelt"],
+    ["uses_a_helper"],
+    ["forgets_make_purchase"],
+    ["by_module"],
+    ["by_docstring"],
+]
+CHANGE_EMAIL_MISSES = [
+    ["own_address_same_case", "refused_lowercase_nothing_lost"],
+    ["normalises", "own_address", "refused_any_error_nothing_lost"],
+    ["normalises", "own_address", "refused_only"],
+    ["normalises", "refused_nothing_lost"],
+]
+CHANGE_EMAIL_OTHERS = [
+    ["change_expects_the_input_unchanged"],
+    ["normalises", "own_address", "refused_after_a_commit"],
+]
+
+
+def without_purchases(names: list[str]) -> list:
+    tests = without_purchases_tests()
+    return [tests[name] for name in names]
+
+
+def change_email(names: list[str]) -> list:
     tests = change_email_tests()
-    assert_passes(
-        "nb10-test-change-email", [tests["normalises"], tests["own_address"], tests["refused_nothing_lost"]]
-    )
+    return [tests[name] for name in names]
 
 
-def test_change_email_wrong_expectation_fails_on_the_correct_code():
-    tests = change_email_tests()
-    assert_hint(
-        "nb10-test-change-email",
-        [tests["change_expects_the_input_unchanged"]],
-        contains=("fail against the correct change_email", "change_expects_the_input_unchanged"),
-    )
+@pytest.fixture(scope="module")
+def graded_together():
+    """The hint tests' answers, graded ahead: one pytest run per exercise instead of one per answer."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in COURSE_SETTINGS:  # the embedded server, as the embedded fixture chooses it
+            monkeypatch.delenv(name, raising=False)
+        answers_2 = [without_purchases(n) for n in WITHOUT_PURCHASES_MISSES + WITHOUT_PURCHASES_OTHERS]
+        answers_3 = [change_email(n) for n in CHANGE_EMAIL_MISSES + CHANGE_EMAIL_OTHERS]
+        with (
+            graded_ahead(answers_2, "emails_without_purchases", WITHOUT_PURCHASES, WITHOUT_PURCHASES_BROKEN),
+            graded_ahead(answers_3, "change_email", CHANGE_EMAIL, CHANGE_EMAIL_BROKEN),
+        ):
+            yield
 
 
-@pytest.mark.parametrize(
-    ("chosen", "number"),
-    [
-        (["own_address_same_case", "refused_lowercase_nothing_lost"], 0),
-        (["normalises", "own_address", "refused_any_error_nothing_lost"], 1),
-        (["normalises", "own_address", "refused_only"], 2),
-        (["normalises", "refused_nothing_lost"], 3),
-    ],
-)
-def test_change_email_each_missed_bug_gets_its_hint(chosen, number):
-    tests = change_email_tests()
-    hint = hint_for(CHANGE_EMAIL_BROKEN, number)
-    assert_hint("nb10-test-change-email", [tests[name] for name in chosen], contains=hint)
+def test_without_purchases_reference_passes():
+    assert_passes("nb10-test-without-purchases", without_purchases(["reference"]))
 
 
-def test_change_email_a_test_that_commits_first_is_told_why_it_misses_the_rollback():
-    tests = change_email_tests()
-    assert_hint(
-        "nb10-test-change-email",
-        [tests["normalises"], tests["own_address"], tests["refused_after_a_commit"]],
-        contains=("without a savepoint", "not committed (no rollback undoes a commit)"),
-    )
-
-
-def test_without_purchases_a_misspelt_amount_is_pointed_at():
-    def test_free_purchase_misspelt(session, make_customer, make_purchase, emails_without_purchases):
-        make_customer(email="zoe@example.com")
-        make_customer(email="ada@example.com")
-        make_purchase(make_customer(email="bob@example.com"), amount=0)  # ignored: bob spends 1000
-        assert emails_without_purchases(session) == ["ada@example.com", "zoe@example.com"]
-
+def test_without_purchases_hard_coded_expectation_fails_on_the_correct_code(graded_together):
     assert_hint(
         "nb10-test-without-purchases",
-        [test_free_purchase_misspelt],
+        without_purchases(["hard_coded"]),
+        contains=("fail against the correct emails_without_purchases", "hard_coded"),
+    )
+
+
+@pytest.mark.parametrize("number", range(len(WITHOUT_PURCHASES_MISSES)))
+def test_without_purchases_each_missed_bug_gets_its_hint(graded_together, number):
+    assert_hint(
+        "nb10-test-without-purchases",
+        without_purchases(WITHOUT_PURCHASES_MISSES[number]),
+        contains=hint_for(WITHOUT_PURCHASES_BROKEN, number),
+    )
+
+
+def test_without_purchases_answers_that_are_not_tests():
+    tests = without_purchases_tests()
+    assert_hint("nb10-test-without-purchases", tests["without_the_fixture"], contains="add a parameter named")
+    assert_hint(
+        "nb10-test-without-purchases", tests["never_calls"], contains="never call emails_without_purchases"
+    )
+    assert_hint("nb10-test-without-purchases", tests["helper"], contains="starts with test")
+    assert_hint("nb10-test-without-purchases", "def test_x(): ...", contains="your test function")
+    assert_not_answered("nb10-test-without-purchases", ...)
+
+
+def test_without_purchases_a_misspelt_amount_is_pointed_at(graded_together):
+    assert_hint(
+        "nb10-test-without-purchases",
+        without_purchases(["free_purchase_misspelt"]),
         contains=("a purchase of 0 cents", "the field is amount_cents"),
     )
 
 
-def customers_who_bought(make_customer, make_purchase):
-    """A helper outside the learner's test: the check does not carry it."""
-    make_purchase(make_customer(email="bob@example.com"))
-
-
-def test_without_purchases_a_helper_outside_the_tests_is_explained():
-    def test_uses_a_helper(session, make_customer, make_purchase, emails_without_purchases):
-        customers_who_bought(make_customer, make_purchase)
-        assert emails_without_purchases(session) == []
-
+def test_without_purchases_a_helper_outside_the_tests_is_explained(graded_together):
     assert_hint(
         "nb10-test-without-purchases",
-        [test_uses_a_helper],
+        without_purchases(["uses_a_helper"]),
         contains=("name 'customers_who_bought' is not defined", "runs your test functions alone"),
     )
 
 
-def test_without_purchases_a_fixture_used_but_not_asked_for_is_explained():
-    def test_forgets_make_purchase(session, make_customer, emails_without_purchases):
-        make_purchase(make_customer())  # noqa: F821 - the mistake under test
-        assert emails_without_purchases(session) == []
-
+def test_without_purchases_a_fixture_used_but_not_asked_for_is_explained(graded_together):
     assert_hint(
         "nb10-test-without-purchases",
-        [test_forgets_make_purchase],
+        without_purchases(["forgets_make_purchase"]),
         contains=("name 'make_purchase' is not defined", "ask for a fixture as a parameter"),
     )
 
 
-def cheating_tests():
-    """Tests that pass on the correct version and fail on every broken one if they can tell them apart."""
-
-    def test_by_module(session, emails_without_purchases):
-        emails_without_purchases(session)
-        assert emails_without_purchases.__module__ == "impl_correct"  # the versions' modules were named so
-
-    def test_by_docstring(session, emails_without_purchases):
-        emails_without_purchases(session)
-        assert emails_without_purchases.__doc__ is not None  # only the correct version had a docstring
-
-    return {name.removeprefix("test_"): value for name, value in locals().items()}
-
-
 @pytest.mark.parametrize("cheat", ["by_module", "by_docstring"])
-def test_without_purchases_tests_cannot_tell_the_correct_version_by_its_name_or_docstring(cheat):
+def test_without_purchases_tests_cannot_tell_the_correct_version_by_its_name_or_docstring(
+    graded_together, cheat
+):
     assert_hint(
         "nb10-test-without-purchases",
-        [cheating_tests()[cheat]],
+        without_purchases([cheat]),
         contains=("fail against the correct emails_without_purchases", cheat),
+    )
+
+
+# --- nb10-test-change-email -----------------------------------------------------------------
+
+
+def test_change_email_reference_passes():
+    assert_passes(
+        "nb10-test-change-email", change_email(["normalises", "own_address", "refused_nothing_lost"])
+    )
+
+
+def test_change_email_wrong_expectation_fails_on_the_correct_code(graded_together):
+    assert_hint(
+        "nb10-test-change-email",
+        change_email(["change_expects_the_input_unchanged"]),
+        contains=("fail against the correct change_email", "change_expects_the_input_unchanged"),
+    )
+
+
+@pytest.mark.parametrize("number", range(len(CHANGE_EMAIL_MISSES)))
+def test_change_email_each_missed_bug_gets_its_hint(graded_together, number):
+    assert_hint(
+        "nb10-test-change-email",
+        change_email(CHANGE_EMAIL_MISSES[number]),
+        contains=hint_for(CHANGE_EMAIL_BROKEN, number),
+    )
+
+
+def test_change_email_a_test_that_commits_first_is_told_why_it_misses_the_rollback(graded_together):
+    assert_hint(
+        "nb10-test-change-email",
+        change_email(["normalises", "own_address", "refused_after_a_commit"]),
+        contains=("without a savepoint", "not committed (no rollback undoes a commit)"),
+    )
+
+
+def test_graded_ahead_gives_the_outcome_a_run_of_its_own_gives():
+    """The shortcut the hint tests take: a missed bug graded on its own gets the same hint (the tests in
+    another order: an answer graded_together does not hold)."""
+    assert_hint(
+        "nb10-test-change-email",
+        change_email(CHANGE_EMAIL_MISSES[3][::-1]),
+        contains=hint_for(CHANGE_EMAIL_BROKEN, 3),
     )

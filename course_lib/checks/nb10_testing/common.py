@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import random
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -176,48 +178,51 @@ def _test_sources(answer: Any, function_name: str) -> list[str]:
     return sources
 
 
-def _outcomes(report: Path, versions: list[str]) -> dict[str, list[str]]:
-    """From pytest's JUnit XML report: for each version, its tests' failures (empty: all passed)."""
-    problems: dict[str, list[str]] = {version: [] for version in versions}
+# A grading's outcome: the failures (empty: all passed) of "correct", of each broken version (keyed
+# by its hint), and of "collection" (a test module pytest could not import).
+Outcome = dict[str, list[str]]
+
+# Outcomes graded ahead, in one pytest run for many answers (graded_ahead); a check takes its own.
+_graded_ahead: dict[tuple[str, str], Outcome] = {}
+
+
+def _outcomes(report: Path, labels: dict[str, str], answers: int) -> list[Outcome]:
+    """From pytest's JUnit XML report: for each answer (test_answer_N.py), each version's failures."""
+    outcomes: list[Outcome] = [{label: [] for label in labels.values()} for _ in range(answers)]
     for case in ElementTree.parse(report).getroot().iter("testcase"):
         name = case.get("name", "")
-        version = next((v for v in versions if re.search(rf"\b{v}\b", name)), None)
+        module = re.search(r"\btest_answer_(\d+)\b", f"{case.get('classname', '')} {name}")
+        version = next((v for v in labels if re.search(rf"\b{v}\b", name)), None)
         for problem in (*case.findall("failure"), *case.findall("error")):
             message = (problem.get("message") or problem.text or "").strip().splitlines()
             test = re.sub(r"\[.*\]$", "", name)
-            problems.setdefault(version or "collection", []).append(
-                f"{test}: {message[0] if message else problem.tag}"
-            )
-    return problems
+            failure = f"{test}: {message[0] if message else problem.tag}"
+            for outcome in [outcomes[int(module[1])]] if module else outcomes:
+                outcome.setdefault(labels.get(version or "", "collection"), []).append(failure)
+    return outcomes
 
 
-def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str, str]) -> None:
-    """Run the learner's tests against ``correct`` (they must pass) and each of ``broken``.
+def _run(sources: list[str], function_name: str, correct: str, broken: dict[str, str]) -> list[Outcome]:
+    """One pytest process: each answer's tests (a module each) once per version of the function.
 
-    ``broken`` maps a hint (what the learner's tests missed) to a broken version of the
-    function. One pytest process runs every test once per version (the function is a
-    parametrized fixture), on an empty scratch database (``check_database``). Raises a Hint
-    for the first thing that is not right.
+    The function is a parametrized fixture; the database an empty scratch one (``check_database``).
     """
-    sources = "\n\n".join(_test_sources(answer, function_name))
     # Neutral module names (a test of __module__ must not tell the correct version from the others),
     # and a shuffled order (nor may the parameter's index).
     names = [f"version_{secrets.token_hex(4)}" for _ in range(1 + len(broken))]
-    correct_name, broken_names = names[0], names[1:]
-    versions = {correct_name: correct} | dict(zip(broken_names, broken.values(), strict=True))
-    order = list(versions)
-    random.shuffle(order)
+    labels = dict(zip(names, ["correct", *broken], strict=True))
     with tempfile.TemporaryDirectory(prefix="course_check_nb10_") as folder, check_database() as engine:
         project = Path(folder)
         (project / "models.py").write_text(MODELS)
         (project / "conftest.py").write_text(CONFTEST + FUNCTION_FIXTURE.format(function_name=function_name))
         (project / "pytest.ini").write_text(PYTEST_INI)
-        for name, code in versions.items():
+        for name, code in zip(names, [correct, *broken.values()], strict=True):
             (project / f"{name}.py").write_text("from models import *  # noqa: F403\n" + code)
-        (project / "test_answer.py").write_text(TEST_MODULE_HEADER + "\n\n" + sources)
+        for number, source in enumerate(sources):
+            (project / f"test_answer_{number}.py").write_text(TEST_MODULE_HEADER + "\n\n" + source)
         env = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER", "PYTEST_ADDOPTS")}
         env["NB10_CHECK_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
-        env["NB10_CHECK_VERSIONS"] = ",".join(order)
+        env["NB10_CHECK_VERSIONS"] = ",".join(random.sample(names, len(names)))
         run = subprocess.run(
             [
                 sys.executable,
@@ -241,11 +246,23 @@ def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str
             raise Hint("pytest found no test in your answer: name each test function test_...")
         if not report.exists():
             raise AssertionError(f"pytest wrote no report: {run.stdout[-2000:]}{run.stderr[-2000:]}")
-        outcomes = _outcomes(report, list(versions))
-    if outcomes.get("collection"):
-        raise Hint("pytest could not run your tests: " + outcomes["collection"][0])
-    if outcomes[correct_name]:
-        failure = outcomes[correct_name][0]
+        return _outcomes(report, labels, len(sources))
+
+
+def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str, str]) -> None:
+    """Run the learner's tests against ``correct`` (they must pass) and each of ``broken``.
+
+    ``broken`` maps a hint (what the learner's tests missed) to a broken version of the
+    function. Raises a Hint for the first thing that is not right.
+    """
+    sources = "\n\n".join(_test_sources(answer, function_name))
+    outcome = _graded_ahead.pop((function_name, sources), None)
+    if outcome is None:
+        outcome = _run([sources], function_name, correct, broken)[0]
+    if outcome.get("collection"):
+        raise Hint("pytest could not run your tests: " + outcome["collection"][0])
+    if outcome["correct"]:
+        failure = outcome["correct"][0]
         if "NameError" in failure:
             raise Hint(
                 f"{failure}: the check runs your test functions alone, with the names the exercise "
@@ -254,9 +271,27 @@ def _grade_tests(answer: Any, function_name: str, correct: str, broken: dict[str
         raise Hint(
             f"your tests fail against the correct {function_name}, so they would fail for nothing: " + failure
         )
-    for name, missed in zip(broken_names, broken, strict=True):
-        if not outcomes[name]:
+    for missed in broken:
+        if not outcome[missed]:
             raise Hint(missed)
 
 
-# The code under test of exercise 2, correct and broken.
+@contextlib.contextmanager
+def graded_ahead(
+    answers: list[Any], function_name: str, correct: str, broken: dict[str, str]
+) -> Iterator[None]:
+    """Grade many answers in one pytest run; inside the block, the check of each takes its outcome.
+
+    For the tests of these checks: one pytest process instead of one per answer (each answer's tests
+    in a module of their own, on the same database, each test rolled back). The verdict is still
+    the check's own, from the same outcome its own run would give.
+    """
+    keys = [(function_name, "\n\n".join(_test_sources(answer, function_name))) for answer in answers]
+    _graded_ahead.update(
+        zip(keys, _run([key[1] for key in keys], function_name, correct, broken), strict=True)
+    )
+    try:
+        yield
+    finally:
+        for key in keys:
+            _graded_ahead.pop(key, None)
