@@ -8,7 +8,7 @@ where one JupyterLab serves the browser test too.
 from __future__ import annotations
 
 import pytest
-from helpers import postgres_processes_for, run_cli, run_python, start_python
+from helpers import COURSE_SETTINGS, postgres_processes_for, run_cli, start_python
 
 from course_lib import notebook_database
 from course_lib.cli import main
@@ -102,29 +102,24 @@ def test_usage_errors_exit_2(argv, capsys):
 
 HOLDER = """
     import sys
-    from course_lib import current_server
+    from course_lib import current_server, notebook_database
     with current_server().connect() as conn:
         print(conn.execute("SHOW data_directory").fetchone()[0], flush=True)
+    for name in ("01_first", "02_second"):
+        notebook_database(name)
+    print("made", flush=True)
     sys.stdin.read()  # until the test closes stdin
 """
 
 
-def test_reset_and_stop_on_a_private_server(private_pgdata):
+def test_reset_and_stop_on_a_private_server(private_pgdata, monkeypatch, capsys):
     env = {"COURSE_PGDATA": str(private_pgdata)}
     holder = start_python(HOLDER, **env)  # keeps the private server running between the commands below
     try:
         # COURSE_PGDATA chose the data directory, and the server was made there (PostgreSQL 18).
         assert holder.stdout.readline() == f"{private_pgdata}\n"
         assert (private_pgdata / "PG_VERSION").read_text() == "18\n"
-        made = run_python(
-            """
-            from course_lib import notebook_database
-            for name in ("01_first", "02_second"):
-                notebook_database(name)
-            """,
-            **env,
-        )
-        assert made.returncode == 0, made.stderr
+        assert holder.stdout.readline() == "made\n"
 
         status = run_cli("status", **env)
         assert status.returncode == 0, status.stderr
@@ -138,8 +133,11 @@ def test_reset_and_stop_on_a_private_server(private_pgdata):
         stop = run_cli("stop", **env)
         assert (stop.returncode, stop.stdout) == (0, "stopped the embedded PostgreSQL\n")
         assert postgres_processes_for(private_pgdata) == []  # stopped, though the holder still runs
-        again = run_cli("stop", **env)
-        assert (again.returncode, again.stdout) == (0, "the embedded PostgreSQL was not running\n")
+        for name in COURSE_SETTINGS:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("COURSE_PGDATA", str(private_pgdata))
+        assert main(["stop"]) == 0  # the same command again, in this process: it starts nothing
+        assert capsys.readouterr().out == "the embedded PostgreSQL was not running\n"
     finally:
         _, err = holder.communicate("", timeout=60)
     assert holder.returncode == 0, err  # the holder exits without complaint
@@ -150,15 +148,23 @@ def test_reset_and_stop_on_a_private_server(private_pgdata):
     assert postgres_processes_for(private_pgdata) == []
 
 
-def test_stop_asks_the_same_owner_as_every_other_command(private_pgdata):
+def test_stop_asks_the_same_owner_as_every_other_command(private_pgdata, monkeypatch, capsys):
     """One function decides which server: a blank DATABASE_URL is unset; COURSE_DB ignores case, spaces."""
-    docker = run_cli("stop", COURSE_DB=" Docker ", COURSE_PGDATA=str(private_pgdata))
-    assert (docker.returncode, docker.stdout) == (
+
+    def stop(**env: str) -> tuple[int, str, str]:
+        for name in COURSE_SETTINGS:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in {"COURSE_PGDATA": str(private_pgdata), **env}.items():
+            monkeypatch.setenv(name, value)
+        code = main(["stop"])
+        return code, *capsys.readouterr()
+
+    assert stop(COURSE_DB=" Docker ") == (
         0,
         "Nothing to stop: the course uses DATABASE_URL or COURSE_DB=docker, not the embedded server.\n",
+        "",
     )
-    blank = run_cli("stop", DATABASE_URL="   ", COURSE_PGDATA=str(private_pgdata))
-    assert (blank.returncode, blank.stdout) == (0, "the embedded PostgreSQL was not running\n")
-    unknown = run_cli("stop", COURSE_DB="sqlite", COURSE_PGDATA=str(private_pgdata))
-    assert unknown.returncode == 2
-    assert "COURSE_DB='sqlite' is not a choice the course knows" in unknown.stderr
+    assert stop(DATABASE_URL="   ") == (0, "the embedded PostgreSQL was not running\n", "")
+    code, _, err = stop(COURSE_DB="sqlite")
+    assert code == 2
+    assert "COURSE_DB='sqlite' is not a choice the course knows" in err
