@@ -100,7 +100,7 @@ def _exit_status(argv: list[str]) -> int:
             bin_folder = os.path.dirname(sys.executable)
             sys.argv = [os.path.join(bin_folder, argv[0]), *argv[1:]]
             sys.path[:] = [bin_folder, *_NEW_INTERPRETER_PATH]  # a script's own folder first
-            scripts[argv[0]].load()()
+            raise SystemExit(scripts[argv[0]].load()())  # as the script does: sys.exit(main())
     except SystemExit as exit:
         if exit.code is None or isinstance(exit.code, int):
             return (exit.code or 0) & 0xFF

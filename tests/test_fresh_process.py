@@ -45,6 +45,13 @@ def test_a_failing_command_has_the_programs_exit_status_and_message(tmp_path, mo
     assert run("no-such-program --help").returncode == 127
 
 
+def test_an_entry_point_that_returns_its_status_has_it(tmp_path, monkeypatch):
+    """pytest's entry point returns the status, which the installed script passes to sys.exit()."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "test_fails.py").write_text("def test_fails():\n    assert False\n")
+    assert run("pytest -q --disable-plugin-autoload -p no:cacheprovider test_fails.py").returncode == 1
+
+
 def test_each_run_reads_the_folder_environment_and_modules_of_its_call(tmp_path, monkeypatch):
     """What makes a new process worth it: a module changed on disk is imported again."""
     monkeypatch.chdir(tmp_path)
