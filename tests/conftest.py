@@ -30,6 +30,7 @@ import pytest
 from helpers import (
     COURSE_SETTINGS,
     free_port,
+    memory_tempdir,
     postgres_bin_dir,
     postgres_processes_for,
     short_tempdir,
@@ -91,7 +92,7 @@ def scratch_name(embedded) -> Iterator[str]:
 @pytest.fixture
 def private_pgdata() -> Iterator[Path]:
     """A data directory of this test's own; its server is stopped and removed afterwards."""
-    folder = short_tempdir("cl_pg")
+    folder = memory_tempdir("cl_pg")
     pgdata = folder / "pgdata"
     yield pgdata
     from course_lib import embedded as embedded_module

@@ -109,6 +109,20 @@ def short_tempdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
 
 
+def memory_tempdir(prefix: str) -> Path:
+    """A short temporary folder in memory (``/dev/shm``) when there is one with room, else under /tmp.
+
+    For a test's own server data directory (40 MB when new): made, synced, copied and removed
+    there in a fraction of the time a disk takes on a busy machine; nothing a test asserts depends
+    on the disk.
+    """
+    shm = Path("/dev/shm")
+    with contextlib.suppress(OSError):
+        if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 2 * 2**30:
+            return Path(tempfile.mkdtemp(prefix=prefix, dir=shm))
+    return short_tempdir(prefix)
+
+
 _template_pgdata: Path | None = None
 
 
@@ -122,7 +136,7 @@ def initialised_pgdata(pgdata: Path) -> Path:
     from course_lib import postgres_process
 
     if _template_pgdata is None or not (_template_pgdata / "PG_VERSION").exists():
-        folder = short_tempdir("cl_tpl")
+        folder = memory_tempdir("cl_tpl")
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         (folder / "pgdata").mkdir()
         postgres_process.initdb(folder / "pgdata")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, initialised_pgdata, run_cli, run_python
+from helpers import ROOT, initialised_pgdata, memory_tempdir, run_cli, run_python
 
 from course_lib import embedded, postgres_process
 
@@ -48,7 +48,7 @@ print((socket_dir / ".s.PGSQL.5432").is_socket())
 @pytest.fixture
 def odd_base(request) -> Iterator[Path]:
     # Not pytest's tmp_path: it is private (0700), which locks out the server's OS user as root.
-    base = Path(tempfile.mkdtemp(prefix="course-any-folder-")) / FOLDER_NAMES[request.param]
+    base = memory_tempdir("course-any-folder-") / FOLDER_NAMES[request.param]
     base.mkdir()
     yield base
     pgdata = base / "pgdata"

@@ -22,7 +22,15 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
-from helpers import CHROMEDRIVER, CHROMIUM, chromium_options, clean_env, free_port, initialised_pgdata
+from helpers import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    chromium_options,
+    clean_env,
+    free_port,
+    initialised_pgdata,
+    memory_tempdir,
+)
 
 from course_lib import embedded
 
@@ -48,7 +56,7 @@ def jupyterlab() -> Iterator[Lab]:
     afterwards, the browser's run produced) keeps autosave away from the committed notebook.
     Its server's data directory is ready-made (``initialised_pgdata``): not what is tested here.
     """
-    folder = Path(tempfile.mkdtemp(prefix="course-browser-"))
+    folder = memory_tempdir("course-browser-")
     shutil.copytree(ROOT / "course_lib", folder / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "notebooks").mkdir()
     notebook = nbformat.read(ROOT / "notebooks" / "00_setup.ipynb", as_version=4)

@@ -13,7 +13,6 @@ import pwd
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from helpers import (
+    COURSE_SETTINGS,
     initialised_pgdata,
+    memory_tempdir,
     postgres_processes_for,
     run_cli,
     run_python,
@@ -29,7 +30,8 @@ from helpers import (
     wait_until,
 )
 
-from course_lib import embedded
+from course_lib import embedded, postgres_process
+from course_lib.cli import main
 
 GRACE = 1.0
 ENV = {embedded.GRACE_ENV: str(GRACE)}
@@ -59,7 +61,7 @@ with psycopg.connect(db.libpq_url) as conn:
 def base() -> Iterator[Path]:
     # Not pytest's tmp_path: pytest makes its base folder private (0700) at each
     # session start, which locks out the server's own OS user when run as root.
-    folder = Path(tempfile.mkdtemp(prefix="course-lifecycle-"))
+    folder = memory_tempdir("course-lifecycle-")
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -81,10 +83,25 @@ def run_in(pgdata: Path, code: str, *args: str) -> subprocess.CompletedProcess[s
 
 
 def start_holder(pgdata: Path, notebook: str) -> subprocess.Popen[str]:
-    holder = start_python(HOLD, notebook, COURSE_PGDATA=str(pgdata), **ENV)
+    return wait_ready(start_python(HOLD, notebook, COURSE_PGDATA=str(pgdata), **ENV))
+
+
+def wait_ready(holder: subprocess.Popen[str]) -> subprocess.Popen[str]:
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "ready"
     return holder
+
+
+def connect(pgdata: Path, notebook: str) -> psycopg.Connection:
+    """A connection from this process to a running server (which this process does not start or join)."""
+    return psycopg.connect(
+        host=postgres_process.socket_dir_of_running(pgdata), user="postgres", dbname=f"course_{notebook}"
+    )
+
+
+def kept(pgdata: Path, notebook: str) -> str:
+    with connect(pgdata, notebook) as conn:
+        return conn.execute("SELECT value FROM kept").fetchone()[0]
 
 
 def cli(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -97,13 +114,13 @@ def test_server_killed_with_sigkill_recovers_with_data_intact(pgdata: Path) -> N
         postmaster = embedded.postmaster_pid(pgdata)
         assert postmaster is not None
         os.kill(postmaster, signal.SIGKILL)
-        assert wait_until(lambda: embedded.postmaster_pid(pgdata) is None, 10)
+        assert wait_until(lambda: embedded.postmaster_pid(pgdata) is None, 10, interval=0.05)
 
         status = cli(pgdata, "status")
         assert status.returncode == 0, status.stderr
         assert "PostgreSQL 18" in status.stdout
         assert "course_keep" in status.stdout
-        assert run_in(pgdata, READ_KEPT, "keep").stdout.strip() == "still here"
+        assert kept(pgdata, "keep") == "still here"  # the server status started: the holder still uses it
     finally:
         holder.kill()
 
@@ -125,17 +142,21 @@ def test_stale_postmaster_pid_is_ignored(pgdata: Path) -> None:
         other.kill()
 
 
-def test_stop_leaves_no_server_process(pgdata: Path) -> None:
+def test_stop_leaves_no_server_process(pgdata: Path, monkeypatch, capsys) -> None:
     holder = start_holder(pgdata, "keep")
     try:
         assert postgres_processes_for(pgdata)
         result = cli(pgdata, "stop")
         assert result.returncode == 0
         assert "stopped" in result.stdout
-        assert wait_until(lambda: not postgres_processes_for(pgdata), 10)
+        assert wait_until(lambda: not postgres_processes_for(pgdata), 10, interval=0.1)
     finally:
         holder.kill()
-    assert "not running" in cli(pgdata, "stop").stdout
+    for name in COURSE_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COURSE_PGDATA", str(pgdata))
+    assert main(["stop"]) == 0  # once more, in this process (it starts nothing)
+    assert "not running" in capsys.readouterr().out
 
 
 def test_server_stops_by_itself_after_its_last_user_is_killed(pgdata: Path) -> None:
@@ -155,7 +176,7 @@ def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path)
         short_lived.wait()
         time.sleep(2 * GRACE + 1)  # the watcher (every GRACE / 4 s) had its chance to stop it
         assert embedded.postmaster_pid(pgdata) == postmaster
-        assert run_in(pgdata, READ_KEPT, "long_lived").stdout.strip() == "still here"
+        assert kept(pgdata, "long_lived") == "still here"
     finally:
         long_lived.kill()
 
@@ -163,17 +184,16 @@ def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path)
 def test_two_checkouts_get_two_servers(base: Path) -> None:
     first = initialised_pgdata(base / "checkout_a" / ".pgdata")
     second = initialised_pgdata(base / "checkout_b" / ".pgdata")
-    holders = [start_holder(first, "same_name"), start_holder(second, "same_name")]
+    holders = [start_python(HOLD, "same_name", COURSE_PGDATA=str(path), **ENV) for path in (first, second)]
     try:
+        for holder in holders:
+            wait_ready(holder)
         first_pid, second_pid = embedded.postmaster_pid(first), embedded.postmaster_pid(second)
         assert first_pid and second_pid and first_pid != second_pid
-        write = READ_KEPT.replace(
-            'print(conn.execute("SELECT value FROM kept").fetchone()[0])',
-            'conn.execute("UPDATE kept SET value = %s", (sys.argv[2],)); conn.commit()',
-        )
-        assert run_in(first, write, "same_name", "written in A").returncode == 0
-        assert run_in(first, READ_KEPT, "same_name").stdout.strip() == "written in A"
-        assert run_in(second, READ_KEPT, "same_name").stdout.strip() == "still here"
+        with connect(first, "same_name") as conn:
+            conn.execute("UPDATE kept SET value = 'written in A'")
+        assert kept(first, "same_name") == "written in A"
+        assert kept(second, "same_name") == "still here"
     finally:
         for holder in holders:
             holder.kill()
