@@ -37,14 +37,14 @@ GRACE = 1.0
 ENV = {embedded.GRACE_ENV: str(GRACE)}
 
 HOLD = """
-import sys, time, psycopg
+import sys, psycopg
 from course_lib import notebook_database
 db = notebook_database(sys.argv[1])
 with psycopg.connect(db.libpq_url, autocommit=True) as conn:
     conn.execute("CREATE TABLE kept (value text)")
     conn.execute("INSERT INTO kept VALUES ('still here')")
 print("ready", flush=True)
-time.sleep(120)
+sys.stdin.read()  # until the test closes stdin (a normal exit: exit handlers run) or kills it
 """
 
 READ_KEPT = """
@@ -168,17 +168,21 @@ def test_server_stops_by_itself_after_its_last_user_is_killed(pgdata: Path) -> N
 
 
 def test_server_outlives_a_kernel_that_exits_while_another_uses_it(pgdata: Path) -> None:
-    long_lived = start_holder(pgdata, "long_lived")
+    holders = [start_python(HOLD, name, COURSE_PGDATA=str(pgdata), **ENV) for name in ("long", "short")]
+    _, short_lived = holders
     try:
+        for holder in holders:  # started at once: either may be the one that started the server
+            wait_ready(holder)
         postmaster = embedded.postmaster_pid(pgdata)
-        short_lived = start_holder(pgdata, "short_lived")
-        short_lived.terminate()  # a normal exit: its exit handlers run
-        short_lived.wait()
+        assert postmaster is not None
+        _, err = short_lived.communicate("", timeout=60)  # a normal exit: its exit handlers run
+        assert short_lived.returncode == 0, err
         time.sleep(2 * GRACE + 1)  # the watcher (every GRACE / 4 s) had its chance to stop it
         assert embedded.postmaster_pid(pgdata) == postmaster
-        assert kept(pgdata, "long_lived") == "still here"
+        assert kept(pgdata, "long") == "still here"
     finally:
-        long_lived.kill()
+        for holder in holders:
+            holder.kill()
 
 
 def test_two_checkouts_get_two_servers(base: Path) -> None:
