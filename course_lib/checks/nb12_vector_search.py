@@ -146,7 +146,7 @@ def check_inner_product_index(add_index: Any) -> str:
             conn.execute(
                 text(
                     "INSERT INTO item SELECT i, ARRAY[sin(i), cos(i * 7), sin(i * 3) + 0.5]::real[]::vector "
-                    "FROM generate_series(1, 2000) AS i"
+                    "FROM generate_series(1, 500) AS i"
                 )
             )
         learner(add_index, engine)
