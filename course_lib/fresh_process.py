@@ -49,14 +49,29 @@ _context.set_forkserver_preload(PRELOAD)
 _NEW_INTERPRETER_PATH = [entry for entry in sys.path if entry]
 
 
-def run(command_line: str) -> subprocess.CompletedProcess[str]:
-    """Run ``command_line`` (``alembic ...``, another console script, or ``python -c CODE``)."""
+def run(
+    command_line: str,
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command_line`` (``alembic ...``, another console script, or ``python -c CODE``).
+
+    In ``cwd`` with ``env`` (by default the caller's folder and environment variables); a run still
+    going after ``timeout`` seconds is killed, and ``subprocess.TimeoutExpired`` raised.
+    """
     argv = shlex.split(command_line)
+    folder, environ = os.fspath(cwd or os.getcwd()), dict(os.environ if env is None else env)
     receiver, sender = _context.Pipe(duplex=False)
-    child = _context.Process(target=_child, args=(sender, argv, os.getcwd(), dict(os.environ)))
+    child = _context.Process(target=_child, args=(sender, argv, folder, environ))
     child.start()
     sender.close()
     try:
+        if timeout is not None and not receiver.poll(timeout):
+            child.kill()
+            child.join()
+            raise subprocess.TimeoutExpired(argv, timeout)
         returncode, output = receiver.recv()
     except EOFError:
         child.join()

@@ -75,3 +75,15 @@ def test_standard_output_and_error_come_back_together_in_order():
 @pytest.mark.parametrize("text", ["café ☕", "naïve"])
 def test_non_ascii_output_survives(text):
     assert run(f"python -c {shlex.quote(f'print({text!r})')}").stdout == text + "\n"
+
+
+def test_a_run_in_another_folder_with_another_environment(tmp_path):
+    code = 'python -c \'import os; print(os.getcwd(), os.environ.get("PROBE"), "HOME" in os.environ)\''
+    finished = run(code, cwd=tmp_path, env={"PROBE": "given"})
+    assert finished.stdout == f"{tmp_path} given False\n"
+    assert Path.cwd() != tmp_path
+
+
+def test_a_run_past_its_timeout_is_killed():
+    with pytest.raises(subprocess.TimeoutExpired):
+        run("python -c 'import time; time.sleep(60)'", timeout=0.5)
