@@ -77,7 +77,8 @@ def _api(router: Any, get_session: Any, path: str, method: str) -> Iterator[tupl
         app = FastAPI()
         app.include_router(router)
         app.dependency_overrides[get_session] = session_on_the_check_database
-        yield TestClient(app), engine, route_path
+        with TestClient(app) as client:  # one event loop for all the check's requests, not one each
+            yield client, engine, route_path
 
 
 def _route_path(router: Any, path: str, method: str) -> str:
