@@ -1,5 +1,6 @@
 """Shared helpers for the course_lib tests (and bench/run.py): controlled environments and subprocesses,
-the exercise-check assertions, the system's Chromium."""
+server data directories made fast, the course site built once, the exercise-check assertions, the
+system's Chromium."""
 
 from __future__ import annotations
 

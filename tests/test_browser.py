@@ -68,8 +68,7 @@ def jupyterlab() -> Iterator[Lab]:
     port, token = free_port(), secrets.token_hex(16)
     lab = subprocess.Popen(
         [sys.executable, "-m", "course_lib", "lab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.runtime_dir={folder / 'runtime'}",
-         "--LabApp.expose_app_in_browser=True"],
+         f"--port={port}", f"--ServerApp.token={token}", "--LabApp.expose_app_in_browser=True"],
         cwd=folder, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
