@@ -50,6 +50,10 @@ def test_pool_size_reference_passes():
             lambda url: create_engine(url, pool_size=2, max_overflow=2, pool_timeout=0),
             ("gave up after", "pool_timeout=0.5"),
         ),
+        (
+            lambda url: create_engine(url, pool_size=2, max_overflow=2, pool_timeout=1.5),
+            ("pool_timeout=1.5", "at most half a second"),
+        ),
         (None, ("make_worker_engine",)),
     ],
 )

@@ -111,6 +111,12 @@ def pool_size(answer: Callable[..., Any]) -> str:
                     f"the fifth checkout gave up after {waited:.1f} s: let it wait half a second "
                     "(pool_timeout=0.5) for a connection to come back."
                 )
+            allowed = worker.pool.timeout() if isinstance(worker.pool, QueuePool) else waited
+            if allowed > 0.5:
+                raise Hint(
+                    f"the fifth checkout waited {waited:.1f} s before giving up (pool_timeout={allowed:g}): "
+                    "a request may wait at most half a second, pool_timeout=0.5."
+                )
             for conn in held:
                 conn.close()
             # What the pool says it keeps is on the server once the closes have landed; waiting for
