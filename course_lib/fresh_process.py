@@ -12,7 +12,10 @@ environment variables; the project's own modules are imported afresh in every ru
 and standard error go to one file, in the order they were written (a terminal's ``2>&1``), and
 come back as ``CompletedProcess.stdout``; the exit status is the one the program would have had.
 
-Linux and macOS (the forkserver start method needs POSIX).
+Linux and macOS (the forkserver start method needs POSIX). From a script (a ``.py`` file run as a
+program) rather than a notebook, keep the script's top-level code under
+``if __name__ == "__main__":``, as for any ``multiprocessing`` program: the server process imports the
+script's main module when it starts.
 """
 
 from __future__ import annotations
