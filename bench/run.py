@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             notebook_database("zz_bench")
             fresh.append(time.perf_counter() - started)
-        rows.append(seconds_row("fresh notebook database (drop + create)", fresh, 0.1))
+        rows.append(seconds_row("fresh notebook database (emptied; created the first time)", fresh, 0.1))
 
         setup = ROOT / "notebooks" / "00_setup.ipynb"
         if setup.exists():
