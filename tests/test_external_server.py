@@ -66,9 +66,12 @@ def test_notebook_database_through_database_url(external_server, use):
     engine.dispose()
     assert owner == "learner"
 
-    again = notebook_database("zz_external")  # fresh again: the table is gone
+    again = notebook_database("zz_external")  # emptied by its owner, who is no superuser: the table is gone
     with psycopg.connect(again.libpq_url) as conn:
         assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+        public = conn.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'")
+        assert public.fetchone()[0] == "pg_database_owner"  # as CREATE DATABASE makes it
+        conn.execute("CREATE TABLE hero (name text)")  # and the learner may create in it again
 
 
 def test_libpq_options_work_with_both_async_drivers(external_server, use):
