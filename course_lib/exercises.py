@@ -144,10 +144,11 @@ def learner_rows(target: Engine | Connection | Session, statement: Any, **params
 
 @contextlib.contextmanager
 def check_database() -> Iterator[Engine]:
-    """An empty scratch database of the check's own (in UTC), emptied again on exit.
+    """An empty scratch database of the check's own (in UTC), left as the check leaves it on exit.
 
     It is on the course's server (``current_server()``), one of ``course-check-0``, ``-1``, ...:
-    two kernels or test workers checking at once never share one (``databases.scratch_database``).
+    two kernels or test workers checking at once never share one, and the next claim empties it
+    (``databases.scratch_database``).
     """
     from course_lib.databases import scratch_database
     from course_lib.server import current_server
