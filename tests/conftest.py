@@ -28,13 +28,13 @@ import psutil
 import psycopg
 import pytest
 from helpers import (
-    COURSE_SETTINGS,
     free_port,
     memory_tempdir,
     postgres_bin_dir,
     postgres_processes_for,
     short_tempdir,
     unique_name,
+    use_course_settings,
 )
 from psycopg import sql
 from second_run import add_second_runs, make_scheduler
@@ -63,8 +63,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 @pytest.fixture
 def embedded(monkeypatch):
     """The shared embedded server, whatever the environment of the test run says."""
-    for name in COURSE_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
+    use_course_settings(monkeypatch)
     from course_lib.server import current_server
 
     server = current_server()

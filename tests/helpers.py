@@ -18,8 +18,12 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:
+    import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -39,6 +43,15 @@ def clean_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in COURSE_SETTINGS}
     env.update(overrides)
     return env
+
+
+def use_course_settings(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
+    """This process's environment as :func:`clean_env` makes a subprocess's: only ``settings`` of the
+    course's (none: the shared embedded server), for code run in-process (``cli.main``, a check)."""
+    for name in COURSE_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
 
 
 # --- processes: every test (and bench/run.py) runs its subprocesses through these ------------

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from helpers import COURSE_SETTINGS
+from helpers import use_course_settings
 from sqlalchemy import ARRAY, DateTime, Index, Text, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
@@ -31,8 +31,7 @@ def reused():
     (built once per module, not once per answer); the reference tests build theirs afresh, as a
     learner's check does."""
     with pytest.MonkeyPatch.context() as env:
-        for name in COURSE_SETTINGS:  # the shared embedded server, as `embedded` chooses it
-            env.delenv(name, raising=False)
+        use_course_settings(env)  # the shared embedded server, as `embedded` chooses it
         with reusing_databases():
             yield
 

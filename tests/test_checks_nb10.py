@@ -11,7 +11,7 @@ per exercise (``graded_together``), and each hint test still gets its verdict fr
 from __future__ import annotations
 
 import pytest
-from helpers import COURSE_SETTINGS, assert_hint, assert_not_answered, assert_passes
+from helpers import assert_hint, assert_not_answered, assert_passes, use_course_settings
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
@@ -255,8 +255,7 @@ def change_email(names: list[str]) -> list:
 def graded_together():
     """The hint tests' answers, graded ahead: one pytest run per exercise instead of one per answer."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for name in COURSE_SETTINGS:  # the embedded server, as the embedded fixture chooses it
-            monkeypatch.delenv(name, raising=False)
+        use_course_settings(monkeypatch)  # the embedded server, as the embedded fixture chooses it
         answers_2 = [without_purchases(n) for n in WITHOUT_PURCHASES_MISSES + WITHOUT_PURCHASES_OTHERS]
         answers_3 = [change_email(n) for n in CHANGE_EMAIL_MISSES + CHANGE_EMAIL_OTHERS]
         with (

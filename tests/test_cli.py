@@ -8,7 +8,7 @@ where one JupyterLab serves the browser test too.
 from __future__ import annotations
 
 import pytest
-from helpers import COURSE_SETTINGS, postgres_processes_for, run_cli, start_python
+from helpers import postgres_processes_for, run_cli, start_python, use_course_settings
 
 from course_lib import notebook_database
 from course_lib.cli import main
@@ -133,9 +133,7 @@ def test_reset_and_stop_on_a_private_server(private_pgdata, monkeypatch, capsys)
         stop = run_cli("stop", **env)
         assert (stop.returncode, stop.stdout) == (0, "stopped the embedded PostgreSQL\n")
         assert postgres_processes_for(private_pgdata) == []  # stopped, though the holder still runs
-        for name in COURSE_SETTINGS:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("COURSE_PGDATA", str(private_pgdata))
+        use_course_settings(monkeypatch, **env)
         assert main(["stop"]) == 0  # the same command again, in this process: it starts nothing
         assert capsys.readouterr().out == "the embedded PostgreSQL was not running\n"
     finally:
@@ -152,10 +150,7 @@ def test_stop_asks_the_same_owner_as_every_other_command(private_pgdata, monkeyp
     """One function decides which server: a blank DATABASE_URL is unset; COURSE_DB ignores case, spaces."""
 
     def stop(**env: str) -> tuple[int, str, str]:
-        for name in COURSE_SETTINGS:
-            monkeypatch.delenv(name, raising=False)
-        for name, value in {"COURSE_PGDATA": str(private_pgdata), **env}.items():
-            monkeypatch.setenv(name, value)
+        use_course_settings(monkeypatch, COURSE_PGDATA=str(private_pgdata), **env)
         code = main(["stop"])
         return code, *capsys.readouterr()
 
