@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from helpers import COURSE_SETTINGS, free_port, unique_name
+from helpers import free_port, unique_name, use_course_settings
 from psycopg import sql
 
 from course_lib import CourseSetupError, notebook_database
@@ -19,8 +19,7 @@ SECRET = "n0t-the-Pa55word"
 @pytest.fixture
 def course_env(monkeypatch) -> Iterator[pytest.MonkeyPatch]:
     """A clean environment of course settings that each test then sets."""
-    for name in COURSE_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
+    use_course_settings(monkeypatch)
     yield monkeypatch
 
 
